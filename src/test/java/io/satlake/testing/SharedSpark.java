@@ -1,0 +1,41 @@
+package io.satlake.testing;
+
+import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * One local SparkSession (Delta and Hive metastore enabled) for the whole test JVM, created on
+ * first use. spark-testing-base's Java base is JUnit 4 style, so it is used as a helper object:
+ * tests call {@link #base()} for its DataFrame assertions and {@link #spark()} for the session.
+ */
+public final class SharedSpark {
+  private static JavaDataFrameSuiteBase base;
+
+  private SharedSpark() {}
+
+  public static synchronized JavaDataFrameSuiteBase base() {
+    if (base == null) {
+      base = new JavaDataFrameSuiteBase() {
+        @Override
+        public SparkConf conf() {
+          return super.conf()
+              .setMaster("local[2]")
+              .setAppName("satlake-tests")
+              .set("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+              .set("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+              .set("spark.ui.enabled", "false")
+              .set("spark.sql.shuffle.partitions", "4")
+              .set("spark.sql.session.timeZone", "UTC")
+              .set("spark.driver.bindAddress", "127.0.0.1");
+        }
+      };
+      base.runBefore();
+    }
+    return base;
+  }
+
+  public static SparkSession spark() {
+    return base().spark();
+  }
+}
