@@ -1,0 +1,280 @@
+package io.satlake;
+
+import io.satlake.cli.Arguments;
+import io.satlake.cli.SqlOutput;
+import io.satlake.config.Settings;
+import io.satlake.config.SettingsLoader;
+import io.satlake.io.DeltaSink;
+import io.satlake.io.OutputTables;
+import io.satlake.io.SparkSessions;
+import io.satlake.report.RunLog;
+import io.satlake.report.RunResult;
+import io.satlake.report.RunSummary;
+import io.satlake.report.StageClock;
+import io.satlake.sample.SampleDataGenerator;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Entry point, locally (scripts/satlake) and on a cluster (spark-submit --class
+ * io.satlake.SatisfactionJob satlake.jar run --run-date D ...). Commands: run, demo, generate, sql.
+ */
+public final class SatisfactionJob {
+  /** Where the demo writes its sample input and the run date that covers all of it. */
+  static final String DEMO_DATA = "target/sample-data";
+  static final LocalDate DEMO_RUN_DATE = LocalDate.of(2025, 12, 31);
+
+  private static final String USAGE = """
+      usage: satlake <command> [options]        (satlake <command> --help for its options)
+
+      commands:
+        run       run the nightly job for a run date
+        demo      generate sample data (if absent) and run the job on it, then print a summary
+        generate  write deterministic sample input data (responses and CRM)
+        sql       query the tables in the warehouse
+
+      exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration, 3 bad input
+      """;
+
+  private static final String RUN_HELP = """
+      usage: satlake run --run-date YYYY-MM-DD [--config FILE] [--set key=value ...]
+
+      Validates the inputs, joins the CRM, computes segment scores and driver correlations for
+      the analysis window ending at the run date, and replaces that run date's rows in the Delta
+      tables (a rerun never duplicates). Prints a summary.
+
+        --run-date D     the date the run is for (required); the window is relative to it
+        --config FILE    HOCON file overriding reference.conf (keys: see README, Configuration)
+        --set key=value  override one key, e.g. --set min-n=50 or --set satlake.window.mode=trailing
+      """;
+
+  private static final String DEMO_HELP = """
+      usage: satlake demo [--run-date YYYY-MM-DD] [--responses N] [--customers M] [--config FILE] [--set key=value ...]
+
+      Generates CSV sample data into target/sample-data (if not there yet), runs the job on it
+      for the run date (default 2025-12-31, the end of the sample) and prints a summary.
+
+        --responses N    sample size when generating (default 20000)
+        --customers M    CRM size when generating (default 2000)
+      """;
+
+  private static final String GENERATE_HELP = """
+      usage: satlake generate --responses N --customers M --out DIR [--format csv|parquet] [--seed S]
+
+      Writes DIR/responses and DIR/crm in the input contract: realistic correlations, skewed
+      complaint categories, multilingual comments, ~2% customers missing from the CRM, and a few
+      rows of every rejection reason. The same arguments always give the same data.
+      """;
+
+  private static final String SQL_HELP = """
+      usage: satlake sql "SELECT ..." [--format table|csv] [--limit N] [--config FILE] [--set key=value ...]
+
+      Runs one SQL statement against the metastore (the database of the config is the current
+      one, so `SELECT * FROM segment_scores` works) and prints the result.
+        --format table|csv   output format (default table)
+        --limit N            at most N rows (default 1000)
+      """;
+
+  private SatisfactionJob() {}
+
+  public static void main(String[] args) {
+    int code = execute(args, System.out, System.err);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs a command; returns the exit code. User errors print one message, not a stack trace. */
+  public static int execute(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+      (args.length == 0 ? err : out).print(USAGE);
+      return args.length == 0 ? SatlakeException.ExitCode.USAGE_OR_CONFIG.code : 0;
+    }
+    String command = args[0];
+    String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+    try {
+      switch (command) {
+        case "run" -> run(rest, out);
+        case "demo" -> demo(rest, out);
+        case "generate" -> generate(rest, out);
+        case "sql" -> sql(rest, out);
+        default -> throw SatlakeException.usage("unknown command '" + command + "'\n" + USAGE);
+      }
+      return 0;
+    } catch (SatlakeException e) {
+      err.println("satlake " + command + ": " + e.getMessage());
+      return e.exitCode().code;
+    }
+  }
+
+  private static boolean helped(Arguments a, String help, PrintStream out) {
+    if (a.help()) {
+      out.print(help);
+    }
+    return a.help();
+  }
+
+  private static Settings settings(Arguments a) {
+    String file = a.option("config", null);
+    return SettingsLoader.load(file == null ? null : new File(file), a.overrides());
+  }
+
+  private static void run(String[] args, PrintStream out) {
+    Arguments a = Arguments.parse("run", args, Set.of("run-date", "config"));
+    if (helped(a, RUN_HELP, out)) {
+      return;
+    }
+    a.noPositional();
+    LocalDate runDate = a.date("run-date", null);
+    Settings settings = settings(a);
+    SparkSession spark = SparkSessions.create(settings);
+    RunResult result = runJob(spark, settings, runDate);
+    RunSummary.print(result, settings.minN(), out);
+  }
+
+  private static void demo(String[] args, PrintStream out) {
+    Arguments a = Arguments.parse("demo", args, Set.of("run-date", "config", "responses", "customers"));
+    if (helped(a, DEMO_HELP, out)) {
+      return;
+    }
+    a.noPositional();
+    LocalDate runDate = a.date("run-date", DEMO_RUN_DATE);
+    Map<String, String> overrides = new java.util.LinkedHashMap<>(a.overrides());
+    overrides.put("inputs.responses.path", DEMO_DATA + "/responses");
+    overrides.put("inputs.responses.format", "csv");
+    overrides.put("inputs.crm.path", DEMO_DATA + "/crm");
+    overrides.put("inputs.crm.format", "csv");
+    String file = a.option("config", null);
+    Settings settings = SettingsLoader.load(file == null ? null : new File(file), overrides);
+    SparkSession spark = SparkSessions.create(settings);
+    if (!new File(DEMO_DATA, "responses").isDirectory() || !new File(DEMO_DATA, "crm").isDirectory()) {
+      long started = System.nanoTime();
+      SampleDataGenerator.Summary s = SampleDataGenerator.generate(spark, new SampleDataGenerator.Options(
+          a.longOption("responses", 20_000), a.longOption("customers", 2_000), DEMO_DATA,
+          SampleDataGenerator.Format.CSV, 42));
+      out.printf(Locale.ROOT, "generated %,d sample responses and %,d customers into %s (%.1f s)%n",
+          s.goodResponses(), s.customers(), DEMO_DATA, (System.nanoTime() - started) / 1e9);
+    }
+    RunResult result = runJob(spark, settings, runDate);
+    RunSummary.print(result, settings.minN(), out);
+    out.println("next: scripts/satlake sql \"SELECT segment_key, region, nps, nps_low, nps_high, nps_n FROM segment_scores"
+        + " WHERE period_grain = 'window' ORDER BY nps DESC\"");
+  }
+
+  /** Runs the pipeline and writes the run_log row, also when the run fails. */
+  static RunResult runJob(SparkSession spark, Settings settings, LocalDate runDate) {
+    String runId = runDate + "-" + UUID.randomUUID().toString().substring(0, 8);
+    Instant started = Instant.now();
+    StageClock clock = new StageClock();
+    SparkSessions.configureRun(spark, settings, SparkSessions.inputBytes(spark,
+        settings.responses().path() == null ? "" : settings.responses().path(),
+        settings.crm().path() == null ? "" : settings.crm().path()));
+    RunResult result = null;
+    String error = null;
+    try {
+      result = new SatisfactionPipeline(spark, settings, clock).run(runDate, runId);
+      return result;
+    } catch (SatlakeException e) {
+      error = e.getMessage();
+      throw e;
+    } catch (RuntimeException e) {
+      error = e.toString();
+      throw new SatlakeException(SatlakeException.ExitCode.RUN_FAILED, "run " + runId + " failed: " + e);
+    } finally {
+      Instant finished = Instant.now();
+      Dataset<Row> log = RunLog.row(spark, settings, runId, runDate,
+          result == null ? null : result.window(), result, error, started, finished, clock.seconds(), version());
+      try {
+        new DeltaSink(spark, settings).append(OutputTables.RUN, log, runId);
+      } catch (RuntimeException logFailure) {
+        if (error == null) {
+          throw logFailure;
+        }
+        // the run already failed; its error is the one to report
+      }
+    }
+  }
+
+  private static void generate(String[] args, PrintStream out) {
+    Arguments a = Arguments.parse("generate", args, Set.of("responses", "customers", "out", "format", "seed"));
+    if (helped(a, GENERATE_HELP, out)) {
+      return;
+    }
+    a.noPositional();
+    long responses = a.longOption("responses", -1);
+    long customers = a.longOption("customers", -1);
+    if (responses < 1 || customers < 1) {
+      throw SatlakeException.usage("generate: --responses and --customers are required and must be at least 1");
+    }
+    String outDir = a.required("out");
+    SampleDataGenerator.Format format = switch (a.option("format", "csv").toLowerCase(Locale.ROOT)) {
+      case "csv" -> SampleDataGenerator.Format.CSV;
+      case "parquet" -> SampleDataGenerator.Format.PARQUET;
+      default -> throw SatlakeException.usage("generate: --format must be csv or parquet, got '" + a.option("format", "") + "'");
+    };
+    Settings settings = SettingsLoader.load(null, Map.of("spark.catalog", "in-memory"));
+    SparkSession spark = SparkSessions.create(settings);
+    long started = System.nanoTime();
+    SampleDataGenerator.Summary s = SampleDataGenerator.generate(spark,
+        new SampleDataGenerator.Options(responses, customers, outDir, format, a.longOption("seed", 42)));
+    out.printf(Locale.ROOT, "wrote %s/responses (%,d good rows, %,d of them for customers not in the CRM, planted bad rows %s)"
+        + " and %s/crm (%,d customers) in %.1f s%n", outDir, s.goodResponses(), s.unmatchedGoodResponses(),
+        s.plantedBadRows(), outDir, s.customers(), (System.nanoTime() - started) / 1e9);
+  }
+
+  private static void sql(String[] args, PrintStream out) {
+    Arguments a = Arguments.parse("sql", args, Set.of("format", "limit", "config"));
+    if (helped(a, SQL_HELP, out)) {
+      return;
+    }
+    List<String> statement = a.positional();
+    if (statement.size() != 1) {
+      throw SatlakeException.usage("sql: expects exactly one quoted SQL statement (see sql --help)");
+    }
+    String format = a.option("format", "table");
+    if (!format.equals("table") && !format.equals("csv")) {
+      throw SatlakeException.usage("sql: --format must be table or csv, got '" + format + "'");
+    }
+    int limit = (int) Math.min(Integer.MAX_VALUE, a.longOption("limit", 1000));
+    Settings settings = settings(a);
+    SparkSession spark = SparkSessions.create(settings);
+    if (spark.catalog().databaseExists(settings.database())) {
+      spark.catalog().setCurrentDatabase(settings.database());
+    }
+    Dataset<Row> result;
+    try {
+      result = spark.sql(statement.get(0));
+    } catch (Exception e) { // Scala's AnalysisException (parse errors included) is undeclared
+      if (e instanceof org.apache.spark.sql.AnalysisException analysis) {
+        throw SatlakeException.usage("sql: " + analysis.getSimpleMessage());
+      }
+      throw e;
+    }
+    SqlOutput.print(result, format, limit, out);
+  }
+
+  static String version() {
+    try (InputStream in = SatisfactionJob.class.getResourceAsStream("/satlake-version.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}

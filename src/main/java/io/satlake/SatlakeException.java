@@ -1,0 +1,38 @@
+package io.satlake;
+
+/**
+ * A failure the user can act on: bad usage, bad configuration or bad input. The command line
+ * prints its message (no stack trace) and exits with {@link #exitCode()}.
+ */
+public final class SatlakeException extends RuntimeException {
+
+  /** Process exit codes; part of the contract with orchestrators. */
+  public enum ExitCode {
+    OK(0), RUN_FAILED(1), USAGE_OR_CONFIG(2), BAD_INPUT(3);
+
+    public final int code;
+
+    ExitCode(int code) {
+      this.code = code;
+    }
+  }
+
+  private final ExitCode exitCode;
+
+  public SatlakeException(ExitCode exitCode, String message) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+
+  public static SatlakeException usage(String message) {
+    return new SatlakeException(ExitCode.USAGE_OR_CONFIG, message);
+  }
+
+  public static SatlakeException badInput(String message) {
+    return new SatlakeException(ExitCode.BAD_INPUT, message);
+  }
+
+  public ExitCode exitCode() {
+    return exitCode;
+  }
+}

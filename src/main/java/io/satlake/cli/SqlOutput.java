@@ -1,0 +1,81 @@
+package io.satlake.cli;
+
+import java.io.PrintStream;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/** Prints a query result as an aligned table or as RFC 4180 CSV with a header. */
+public final class SqlOutput {
+  private SqlOutput() {}
+
+  public static void print(Dataset<Row> result, String format, int limit, PrintStream out) {
+    List<Row> rows = result.limit(limit + 1).collectAsList(); // a user's query result, bounded
+    boolean truncated = rows.size() > limit;
+    if (truncated) {
+      rows = rows.subList(0, limit);
+    }
+    String[] columns = result.columns();
+    if (format.equals("csv")) {
+      out.println(csvLine(List.of(columns).stream().map(c -> (Object) c).toList()));
+      for (Row row : rows) {
+        out.println(csvLine(values(row)));
+      }
+    } else {
+      int[] width = new int[columns.length];
+      for (int i = 0; i < columns.length; i++) {
+        width[i] = columns[i].length();
+      }
+      for (Row row : rows) {
+        for (int i = 0; i < columns.length; i++) {
+          width[i] = Math.max(width[i], text(row.get(i)).length());
+        }
+      }
+      StringBuilder header = new StringBuilder();
+      StringBuilder rule = new StringBuilder();
+      for (int i = 0; i < columns.length; i++) {
+        header.append(i == 0 ? "" : " | ").append(pad(columns[i], width[i]));
+        rule.append(i == 0 ? "" : "-+-").append("-".repeat(width[i]));
+      }
+      out.println(header);
+      out.println(rule);
+      for (Row row : rows) {
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < columns.length; i++) {
+          line.append(i == 0 ? "" : " | ").append(pad(text(row.get(i)), width[i]));
+        }
+        out.println(line);
+      }
+      out.println("(" + rows.size() + " row" + (rows.size() == 1 ? "" : "s") + (truncated ? ", truncated at --limit" : "") + ")");
+    }
+  }
+
+  private static List<Object> values(Row row) {
+    List<Object> values = new java.util.ArrayList<>();
+    for (int i = 0; i < row.length(); i++) {
+      values.add(row.get(i));
+    }
+    return values;
+  }
+
+  private static String text(Object value) {
+    return value == null ? "NULL" : value.toString();
+  }
+
+  private static String pad(String s, int width) {
+    return s + " ".repeat(Math.max(0, width - s.length()));
+  }
+
+  static String csvLine(List<Object> values) {
+    StringBuilder line = new StringBuilder();
+    for (int i = 0; i < values.size(); i++) {
+      Object v = values.get(i);
+      String s = v == null ? "" : v.toString();
+      if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
+        s = "\"" + s.replace("\"", "\"\"") + "\"";
+      }
+      line.append(i == 0 ? "" : ",").append(s);
+    }
+    return line.toString();
+  }
+}

@@ -1,0 +1,155 @@
+package io.satlake.io;
+
+import static org.apache.spark.sql.types.DataTypes.BooleanType;
+import static org.apache.spark.sql.types.DataTypes.DateType;
+import static org.apache.spark.sql.types.DataTypes.DoubleType;
+import static org.apache.spark.sql.types.DataTypes.IntegerType;
+import static org.apache.spark.sql.types.DataTypes.LongType;
+import static org.apache.spark.sql.types.DataTypes.StringType;
+import static org.apache.spark.sql.types.DataTypes.TimestampType;
+
+import io.satlake.config.Settings;
+import java.util.List;
+import org.apache.spark.sql.types.DataTypes;
+
+/** The table contract BI depends on (DESIGN §4); README's table section describes the same. */
+public final class OutputTables {
+  public static final String SEGMENT_SCORES = "segment_scores";
+  public static final String DRIVER_CORRELATIONS = "driver_correlations";
+  public static final String RESPONSE_FACTS = "response_facts";
+  public static final String REJECTED_RESPONSES = "rejected_responses";
+  public static final String RUN_LOG = "run_log";
+
+  private OutputTables() {}
+
+  private static TableSpec.Builder runKeyed(String name, String comment) {
+    return new TableSpec.Builder(name, comment)
+        .add("run_date", DateType, "The run date this row belongs to; a rerun of the date replaces its rows")
+        .add("run_id", StringType, "Id of the run that wrote the row (also the Delta commit's userMetadata)");
+  }
+
+  private static void segmentColumns(TableSpec.Builder table, List<String> segmentDimensions) {
+    table.add("segment_key", StringType,
+        "Grouping level: 'overall' or the comma list of segment dimensions grouped, e.g. 'region,customer_tier'");
+    for (String dimension : segmentDimensions) {
+      table.add(dimension, StringType, "Segment value of " + dimension + "; NULL = all (not grouped at this level)");
+    }
+  }
+
+  public static TableSpec segmentScores(Settings settings) {
+    TableSpec.Builder t = runKeyed(SEGMENT_SCORES,
+        "Satisfaction scores per segment and period with n, intervals and small-n suppression");
+    segmentColumns(t, settings.segments().dimensions());
+    t.add("period_grain", StringType, "'window' (the whole analysis window) or the period grain: 'month' or 'quarter'")
+        .add("period_start", DateType, "First day of the period (of the window: its start, or the first response date)")
+        .add("period_end", DateType, "Last day of the period (of the window: its end)")
+        .add("n_responses", LongType, "Accepted responses in the segment and period")
+        .add("suppressed", BooleanType, "True when at least one figure of the row is withheld because its n is below min-n")
+        .add("nps_n", LongType, "Responses with an NPS answer")
+        .add("nps", DoubleType, "Net Promoter Score, 100 x (promoter share - detractor share), -100..100")
+        .add("nps_promoter_pct", DoubleType, "Share of promoters (9-10), percent")
+        .add("nps_passive_pct", DoubleType, "Share of passives (7-8), percent")
+        .add("nps_detractor_pct", DoubleType, "Share of detractors (0-6), percent")
+        .add("nps_se", DoubleType, "Standard error of NPS, 100 x sqrt((p + d - (p - d)^2) / n)")
+        .add("nps_margin", DoubleType, "95% margin of error of NPS, z x se with z = 1.959963984540054")
+        .add("nps_low", DoubleType, "95% Wald interval of NPS, lower bound (nps - margin)")
+        .add("nps_high", DoubleType, "95% Wald interval of NPS, upper bound (nps + margin)")
+        .add("nps_adj_low", DoubleType, "95% adjusted-Wald interval of NPS (n + 3, counts + 0.75), lower bound")
+        .add("nps_adj_high", DoubleType, "95% adjusted-Wald interval of NPS (n + 3, counts + 0.75), upper bound")
+        .add("csat_n", LongType, "Responses with a CSAT answer")
+        .add("csat", DoubleType, "CSAT, percent of CSAT answers that are 4 or 5")
+        .add("csat_low", DoubleType, "95% Wilson interval of CSAT, lower bound, percent")
+        .add("csat_high", DoubleType, "95% Wilson interval of CSAT, upper bound, percent");
+    meanColumns(t, "ces", "Customer effort score (1-7, lower = easier)");
+    for (String dimension : settings.dimensions()) {
+      meanColumns(t, "dim_" + dimension, "Rating of " + dimension + " (1-7)");
+    }
+    return t.build();
+  }
+
+  private static void meanColumns(TableSpec.Builder t, String score, String meaning) {
+    t.add(score + "_n", LongType, "Responses with a " + score + " answer")
+        .add(score, DoubleType, meaning + ": mean")
+        .add(score + "_sd", DoubleType, meaning + ": sample standard deviation")
+        .add(score + "_low", DoubleType, meaning + ": 95% t interval of the mean, lower bound")
+        .add(score + "_high", DoubleType, meaning + ": 95% t interval of the mean, upper bound");
+  }
+
+  public static TableSpec driverCorrelations(Settings settings) {
+    TableSpec.Builder t = runKeyed(DRIVER_CORRELATIONS,
+        "Correlation of each target score with each driver, overall and per segment, Pearson and Spearman");
+    segmentColumns(t, settings.segments().correlationLevels());
+    return t.add("target", StringType, "Target score: nps, csat or ces")
+        .add("driver", StringType, "Driver: a CRM behaviour column or a dimension rating (dim_<name>)")
+        .add("method", StringType, "'pearson', or 'spearman' (Pearson on average ranks; ties share their mean rank)")
+        .add("n", LongType, "Complete cases: CRM-matched responses with the target and every driver present")
+        .add("r", DoubleType, "Correlation coefficient, -1..1; NULL when suppressed or a variance is zero")
+        .add("p_value", DoubleType, "Two-sided p-value of r = 0 from t = r sqrt((n - 2) / (1 - r^2)), n - 2 df")
+        .add("ci_low", DoubleType, "95% Fisher-z interval of r, lower bound")
+        .add("ci_high", DoubleType, "95% Fisher-z interval of r, upper bound")
+        .add("suppressed", BooleanType, "True when n is below min-n (r and its statistics are then NULL)")
+        .build();
+  }
+
+  public static TableSpec responseFacts(Settings settings) {
+    TableSpec.Builder t = runKeyed(RESPONSE_FACTS,
+        "One row per accepted response in the analysis window, joined with CRM attributes; no free text, no raw customer id")
+        .add("response_id", StringType, "Survey response id")
+        .add("customer_key", StringType, "SHA-256 of the customer id (pseudonymous join key)")
+        .add("survey_date", DateType, "Date of the response")
+        .add("period_start", DateType, "First day of the response's period (month or quarter)");
+    for (String dimension : settings.segments().dimensions()) {
+      t.add(dimension, StringType, "Segment " + dimension + " ('unknown' when missing or not in the CRM)");
+    }
+    t.add("nps", IntegerType, "NPS answer 0-10")
+        .add("nps_group", StringType, "promoter (9-10), passive (7-8) or detractor (0-6)")
+        .add("csat", IntegerType, "CSAT answer 1-5")
+        .add("ces", IntegerType, "CES answer 1-7 (lower = easier)");
+    for (String dimension : settings.dimensions()) {
+      t.add("dim_" + dimension, IntegerType, "Rating of " + dimension + " 1-7");
+    }
+    for (String behaviour : settings.behaviourDrivers()) {
+      t.add(behaviour, DoubleType, "CRM behaviour " + behaviour + " (NULL when not in the CRM)");
+    }
+    return t.add("crm_matched", BooleanType, "True when the customer is in the CRM")
+        .add("complaint_category", StringType, "Complaint category, if any")
+        .add("has_comment", BooleanType, "True when the response carries a free-text comment")
+        .build();
+  }
+
+  public static final TableSpec REJECTED = runKeyed(REJECTED_RESPONSES,
+      "One row per rejected input row, with the reason code and the raw record")
+      .add("source", StringType, "Input the row came from: 'responses' or 'crm'")
+      .add("reason", StringType, "Reason code, e.g. SCORE_OUT_OF_RANGE (see README)")
+      .add("detail", StringType, "Which field failed and its value, e.g. 'nps=11'")
+      .add("record_key", StringType, "response_id (or CRM customer_id) as read, if any")
+      .add("raw_record", StringType, "The raw record: the unparsable line, or the row's fields as JSON")
+      .build();
+
+  public static final TableSpec RUN = new TableSpec.Builder(RUN_LOG,
+      "One row per run: what happened to every input row, timings, configuration hash")
+      .add("run_id", StringType, "Unique id of the run")
+      .add("run_date", DateType, "The run date")
+      .add("status", StringType, "'succeeded' or 'failed'")
+      .add("error", StringType, "The failure message, when failed")
+      .add("window_start", DateType, "First day of the analysis window (NULL = all history)")
+      .add("window_end", DateType, "Last day of the analysis window")
+      .add("period_grain", StringType, "'month' or 'quarter'")
+      .add("started_at", TimestampType, "When the run started (wall clock; metadata only)")
+      .add("finished_at", TimestampType, "When the run finished")
+      .add("duration_s", DoubleType, "Wall time of the run, seconds")
+      .add("responses_read", LongType, "Response rows read; = responses_accepted + responses_rejected")
+      .add("responses_accepted", LongType, "Responses that passed validation")
+      .add("responses_rejected", LongType, "Responses rejected (rows in rejected_responses with source 'responses')")
+      .add("responses_in_window", LongType, "Accepted responses inside the analysis window (the ones analysed)")
+      .add("responses_unmatched", LongType, "Accepted responses whose customer is not in the CRM")
+      .add("rejected_by_reason", DataTypes.createMapType(StringType, LongType), "Rejected responses per reason code")
+      .add("crm_read", LongType, "CRM rows read; = crm_accepted + crm_rejected")
+      .add("crm_accepted", LongType, "CRM rows accepted")
+      .add("crm_rejected", LongType, "CRM rows rejected (rows in rejected_responses with source 'crm')")
+      .add("crm_rejected_by_reason", DataTypes.createMapType(StringType, LongType), "Rejected CRM rows per reason code")
+      .add("stage_seconds", DataTypes.createMapType(StringType, DoubleType), "Wall time per stage, seconds")
+      .add("config_hash", StringType, "SHA-256 prefix of the effective satlake configuration")
+      .add("version", StringType, "satlake version")
+      .build();
+}

@@ -1,0 +1,81 @@
+package io.satlake.io;
+
+import io.satlake.config.Settings;
+import java.io.File;
+import java.io.IOException;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** Builds the job's SparkSession from settings, deferring to whatever spark-submit already set. */
+public final class SparkSessions {
+  private static final long BYTES_PER_SHUFFLE_PARTITION = 64L << 20;
+
+  private SparkSessions() {}
+
+  public static SparkSession create(Settings settings) {
+    Settings.SparkSettings s = settings.spark();
+    SparkConf conf = new SparkConf(); // picks up spark-submit's and -Dspark.* settings
+    if (!conf.contains("spark.master")) {
+      conf.setMaster(s.master());
+      conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+      conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    }
+    conf.setIfMissing("spark.app.name", s.appName());
+    conf.setIfMissing("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
+    conf.setIfMissing("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+    conf.setIfMissing("spark.sql.session.timeZone", "UTC");
+    conf.setIfMissing("spark.sql.adaptive.enabled", "true");
+    s.conf().forEach(conf::set);
+    SparkSession.Builder builder = SparkSession.builder().config(conf);
+    switch (s.catalog()) {
+      case EMBEDDED -> {
+        File warehouse = new File(stripFileScheme(settings.warehouse())).getAbsoluteFile();
+        File metastore = new File(warehouse, "_metastore");
+        metastore.mkdirs();
+        System.setProperty("derby.system.home", metastore.getPath()); // derby.log goes there too
+        conf.set("spark.sql.warehouse.dir", warehouse.toURI().toString());
+        conf.set("spark.hadoop.javax.jdo.option.ConnectionURL",
+            "jdbc:derby:;databaseName=" + new File(metastore, "metastore_db").getPath() + ";create=true");
+        builder.config(conf).enableHiveSupport();
+      }
+      case HIVE -> builder.enableHiveSupport();
+      case IN_MEMORY -> builder.config("spark.sql.catalogImplementation", "in-memory");
+    }
+    return builder.getOrCreate();
+  }
+
+  /**
+   * Per-run SQL settings: strict date parsing, and shuffle partitions sized from the input
+   * (configured value, or one per 64 MiB of input between 2 and 4 per core; AQE coalesces).
+   */
+  public static void configureRun(SparkSession spark, Settings settings, long inputBytes) {
+    spark.conf().set("spark.sql.legacy.timeParserPolicy", "CORRECTED");
+    int partitions = settings.spark().shufflePartitions();
+    if (partitions == 0) {
+      int cores = spark.sparkContext().defaultParallelism();
+      long byInput = (inputBytes + BYTES_PER_SHUFFLE_PARTITION - 1) / BYTES_PER_SHUFFLE_PARTITION;
+      partitions = (int) Math.max(2, Math.min(4L * cores, byInput));
+    }
+    spark.conf().set("spark.sql.shuffle.partitions", partitions);
+  }
+
+  /** Total bytes under the input paths (0 when unknown), for sizing. */
+  public static long inputBytes(SparkSession spark, String... paths) {
+    long total = 0;
+    for (String path : paths) {
+      try {
+        Path p = new Path(path);
+        total += p.getFileSystem(spark.sparkContext().hadoopConfiguration()).getContentSummary(p).getLength();
+      } catch (IOException | IllegalArgumentException e) {
+        // sizing is a hint; a missing input is reported by Sources with its config key
+      }
+    }
+    return total;
+  }
+
+  private static String stripFileScheme(String path) {
+    return path.startsWith("file:") ? path.substring("file:".length()) : path;
+  }
+
+}

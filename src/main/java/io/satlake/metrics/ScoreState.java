@@ -1,0 +1,48 @@
+package io.satlake.metrics;
+
+import java.time.LocalDate;
+
+/**
+ * The mergeable aggregate state of one segment and period: counts and exact integer sums, so
+ * period states add up to window states without rescanning responses.
+ * Mean scores (CES, then each dimension) are kept as n, sum and sum of squares.
+ */
+final class ScoreState {
+  long responses;
+  long npsN;
+  long promoters;
+  long detractors;
+  long csatN;
+  long csatTop2;
+  final long[] meanN;
+  final long[] meanSum;
+  final long[] meanSumSquares;
+  LocalDate firstDate;
+  LocalDate lastDate;
+
+  ScoreState(int meanScores) {
+    meanN = new long[meanScores];
+    meanSum = new long[meanScores];
+    meanSumSquares = new long[meanScores];
+  }
+
+  void add(ScoreState other) {
+    responses += other.responses;
+    npsN += other.npsN;
+    promoters += other.promoters;
+    detractors += other.detractors;
+    csatN += other.csatN;
+    csatTop2 += other.csatTop2;
+    for (int i = 0; i < meanN.length; i++) {
+      meanN[i] += other.meanN[i];
+      meanSum[i] += other.meanSum[i];
+      meanSumSquares[i] += other.meanSumSquares[i];
+    }
+    if (firstDate == null || (other.firstDate != null && other.firstDate.isBefore(firstDate))) {
+      firstDate = other.firstDate;
+    }
+    if (lastDate == null || (other.lastDate != null && other.lastDate.isAfter(lastDate))) {
+      lastDate = other.lastDate;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package io.satlake.quality;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.floor;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.to_date;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.when;
+
+import io.satlake.config.Identifiers;
+import io.satlake.io.Sources;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Typing expressions for one field of the raw struct, whatever its source type: strings from
+ * CSV/JSON are trimmed and parsed without ever failing the query (try_cast), typed Parquet/Delta
+ * columns are used as they are.
+ */
+final class RawField {
+  private final String name;
+  private final DataType type;
+
+  private RawField(String name, DataType type) {
+    this.name = name;
+    this.type = type;
+  }
+
+  static RawField of(Dataset<Row> raw, String name) {
+    StructType struct = (StructType) raw.schema().apply(Sources.RAW).dataType();
+    return new RawField(name, struct.apply(name).dataType());
+  }
+
+  String name() {
+    return name;
+  }
+
+  Column value() {
+    return col(Sources.RAW + "." + Identifiers.quote(name));
+  }
+
+  private boolean isString() {
+    return type instanceof StringType;
+  }
+
+  /** Null, or empty after trimming. */
+  Column blank() {
+    return isString() ? value().isNull().or(trim(value()).equalTo("")) : value().isNull();
+  }
+
+  /** The trimmed text, NULL when blank. */
+  Column text() {
+    Column text = isString() ? trim(value()) : value().cast(DataTypes.StringType);
+    return when(blank(), lit(null).cast(DataTypes.StringType)).otherwise(text);
+  }
+
+  /** The value as a double, NULL when blank or not a number. */
+  Column number() {
+    return isString()
+        ? expr("try_cast(trim(" + Sources.RAW + "." + Identifiers.quote(name) + ") AS DOUBLE)")
+        : value().cast(DataTypes.DoubleType);
+  }
+
+  /** True when present but not a whole number in [low, high]. */
+  Column invalidScore(int low, int high) {
+    Column n = number();
+    Column valid = n.isNotNull().and(n.equalTo(floor(n))).and(n.between(low, high));
+    return blank().equalTo(false).and(valid.equalTo(false));
+  }
+
+  /** The value as a date (NULL when blank or not a real calendar date in the pattern). */
+  Column date(String pattern) {
+    if (type instanceof org.apache.spark.sql.types.DateType) {
+      return value();
+    }
+    if (type instanceof org.apache.spark.sql.types.TimestampType
+        || type instanceof org.apache.spark.sql.types.TimestampNTZType) {
+      return to_date(value());
+    }
+    String text = isString() ? "trim(" + Sources.RAW + "." + Identifiers.quote(name) + ")"
+        : "CAST(" + Sources.RAW + "." + Identifiers.quote(name) + " AS STRING)";
+    return expr("CAST(try_to_timestamp(" + text + ", '" + pattern.replace("'", "") + "') AS DATE)");
+  }
+}

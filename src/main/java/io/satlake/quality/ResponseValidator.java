@@ -1,0 +1,137 @@
+package io.satlake.quality;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.when;
+
+import io.satlake.config.Settings;
+import io.satlake.io.Sources;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * Classifies raw survey responses (DESIGN §3): each row gets the first reason it fails, in the
+ * order of {@link RejectReason}, or none. Duplicates are judged among rows that pass every other
+ * rule, so an invalid copy never displaces a valid one.
+ */
+public final class ResponseValidator {
+  public static final String REASON = "reason";
+  public static final String DETAIL = "detail";
+  public static final String RECORD_KEY = "record_key";
+  public static final String RAW_RECORD = "raw_record";
+
+  /** Score scales: field -> {low, high}. Dimensions are 1-7. */
+  private static final Map<String, int[]> SCALES = Map.of("nps", new int[] {0, 10},
+      "csat", new int[] {1, 5}, "ces", new int[] {1, 7});
+
+  private ResponseValidator() {}
+
+  /**
+   * Adds typed canonical columns and {@link #REASON}, {@link #DETAIL}, {@link #RECORD_KEY},
+   * {@link #RAW_RECORD} to the raw responses. Rows with a NULL reason are accepted so far.
+   */
+  public static Dataset<Row> classify(Dataset<Row> raw, Settings settings, List<String> segmentColumns) {
+    RawField responseId = RawField.of(raw, "response_id");
+    RawField customerId = RawField.of(raw, "customer_id");
+    RawField surveyDate = RawField.of(raw, "survey_date");
+    Column date = surveyDate.date(settings.responses().dateFormat());
+
+    Map<String, Column> typed = new LinkedHashMap<>();
+    typed.put("response_id", responseId.text());
+    typed.put("customer_id", customerId.text());
+    typed.put("survey_date", date);
+    List<Column> scoreInvalid = new ArrayList<>();
+    List<Column> scoreDetail = new ArrayList<>();
+    List<Column> scoreBlank = new ArrayList<>();
+    for (Map.Entry<String, int[]> score : scales(raw, settings).entrySet()) {
+      RawField field = RawField.of(raw, score.getKey());
+      int low = score.getValue()[0];
+      int high = score.getValue()[1];
+      Column invalid = field.invalidScore(low, high);
+      scoreInvalid.add(invalid);
+      scoreDetail.add(when(invalid, concat(lit(field.name() + "="), coalesce(field.text(), lit("")))));
+      scoreBlank.add(field.blank());
+      typed.put(field.name(), when(invalid, lit(null)).otherwise(field.number()).cast(DataTypes.IntegerType));
+    }
+    for (String score : SCALES.keySet()) {
+      typed.putIfAbsent(score, lit(null).cast(DataTypes.IntegerType)); // not in this source
+    }
+    for (String text : List.of("complaint_category", "comment")) {
+      typed.put(text, has(raw, text) ? RawField.of(raw, text).text() : lit(null).cast(DataTypes.StringType));
+    }
+    segmentColumns.forEach(s -> typed.put(s, RawField.of(raw, s).text()));
+
+    Column anyInvalid = scoreInvalid.stream().reduce(lit(false), Column::or);
+    Column allBlank = scoreBlank.stream().reduce(lit(true), Column::and);
+    Column reason = when(col(Sources.CORRUPT_RECORD).isNotNull(), lit(RejectReason.MALFORMED_RECORD.name()))
+        .when(responseId.blank(), lit(RejectReason.MISSING_RESPONSE_ID.name()))
+        .when(customerId.blank(), lit(RejectReason.MISSING_CUSTOMER_ID.name()))
+        .when(date.isNull(), lit(RejectReason.INVALID_DATE.name()))
+        .when(anyInvalid, lit(RejectReason.SCORE_OUT_OF_RANGE.name()))
+        .when(allBlank, lit(RejectReason.NO_SCORES.name()));
+    Column detail = when(col(Sources.CORRUPT_RECORD).isNotNull(), lit("could not be parsed"))
+        .when(responseId.blank(), lit("response_id"))
+        .when(customerId.blank(), lit("customer_id"))
+        .when(date.isNull(), concat(lit("survey_date="), coalesce(surveyDate.text(), lit(""))))
+        .when(anyInvalid, concat_ws(", ", scoreDetail.toArray(Column[]::new)))
+        .when(allBlank, lit("no nps, csat, ces or dimension rating"));
+
+    List<Column> columns = new ArrayList<>();
+    typed.forEach((name, expression) -> columns.add(expression.as(name)));
+    columns.add(reason.as(REASON));
+    columns.add(detail.as(DETAIL));
+    columns.add(responseId.text().as(RECORD_KEY));
+    columns.add(coalesce(col(Sources.CORRUPT_RECORD), to_json(col(Sources.RAW))).as(RAW_RECORD));
+    columns.add(col(Sources.INPUT_POSITION));
+    Dataset<Row> classified = raw.select(columns.toArray(Column[]::new));
+    return markDuplicates(classified, "response_id", RejectReason.DUPLICATE_RESPONSE_ID);
+  }
+
+  /** Among rows with no reason yet, every copy of a key after the first in input order. */
+  static Dataset<Row> markDuplicates(Dataset<Row> classified, String key, RejectReason duplicate) {
+    Column copy = row_number().over(Window.partitionBy(col(REASON).isNull(), col(key))
+        .orderBy(col(Sources.INPUT_POSITION)));
+    Column isDuplicate = col(REASON).isNull().and(copy.gt(1));
+    return classified
+        .withColumn(DETAIL, when(isDuplicate, concat(lit(key + "="), col(key))).otherwise(col(DETAIL)))
+        .withColumn(REASON, when(isDuplicate, lit(duplicate.name())).otherwise(col(REASON)))
+        .drop(Sources.INPUT_POSITION);
+  }
+
+  /** Rows with no reason go to accepted (without the bookkeeping columns), the rest to rejected. */
+  public static Validated split(Dataset<Row> classified) {
+    Dataset<Row> accepted = classified.filter(col(REASON).isNull())
+        .drop(REASON, DETAIL, RECORD_KEY, RAW_RECORD);
+    Dataset<Row> rejected = classified.filter(col(REASON).isNotNull())
+        .select(col(REASON), col(DETAIL), col(RECORD_KEY), col(RAW_RECORD));
+    return new Validated(accepted, rejected);
+  }
+
+  private static Map<String, int[]> scales(Dataset<Row> raw, Settings settings) {
+    Map<String, int[]> scales = new LinkedHashMap<>();
+    for (String score : List.of("nps", "csat", "ces")) {
+      if (has(raw, score)) {
+        scales.put(score, SCALES.get(score));
+      }
+    }
+    settings.dimensionColumns().forEach(d -> scales.put(d, new int[] {1, 7}));
+    return scales;
+  }
+
+  static boolean has(Dataset<Row> raw, String field) {
+    return List.of(((org.apache.spark.sql.types.StructType) raw.schema().apply(Sources.RAW).dataType())
+        .fieldNames()).contains(field);
+  }
+}

@@ -1,0 +1,74 @@
+package io.satlake.report;
+
+import static org.apache.spark.sql.functions.abs;
+import static org.apache.spark.sql.functions.col;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/** The short report printed after a run: reconciliation, headline scores, extremes, drivers. */
+public final class RunSummary {
+  private RunSummary() {}
+
+  public static void print(RunResult r, int minN, PrintStream out) {
+    out.printf(Locale.ROOT, "satlake run %s for %s (window %s)%n", r.runId(), r.runDate(), r.window());
+    RunResult.Counts c = r.responses();
+    out.printf(Locale.ROOT, "  responses read %,d = accepted %,d + rejected %,d%n", c.read(), c.accepted(), c.rejected());
+    c.rejectedByReason().forEach((reason, n) -> out.printf(Locale.ROOT, "    %-24s %,d%n", reason, n));
+    out.printf(Locale.ROOT, "  analysed (in window) %,d; customer not in CRM %,d%n", r.inWindow(), r.unmatched());
+    RunResult.Counts crm = r.crm();
+    out.printf(Locale.ROOT, "  CRM rows read %,d = accepted %,d + rejected %,d %s%n", crm.read(), crm.accepted(),
+        crm.rejected(), crm.rejectedByReason().isEmpty() ? "" : crm.rejectedByReason());
+
+    Dataset<Row> window = r.segmentScores().filter(col("period_grain").equalTo("window"));
+    List<Row> overall = window.filter(col("segment_key").equalTo("overall")).collectAsList();
+    if (!overall.isEmpty()) {
+      Row o = overall.get(0);
+      out.println("  overall:");
+      out.println("    NPS  " + figure(o, "nps", "nps_low", "nps_high", "nps_n"));
+      out.println("    CSAT " + figure(o, "csat", "csat_low", "csat_high", "csat_n") + " (% of 4-5)");
+      out.println("    CES  " + figure(o, "ces", "ces_low", "ces_high", "ces_n") + " (1-7, lower = easier)");
+    }
+    Dataset<Row> ranked = window.filter(col("segment_key").notEqual("overall").and(col("nps").isNotNull()));
+    for (Map.Entry<String, Dataset<Row>> e : Map.of(
+        "best segments by NPS", ranked.orderBy(col("nps").desc()),
+        "worst segments by NPS", ranked.orderBy(col("nps").asc())).entrySet().stream()
+        .sorted(Map.Entry.comparingByKey()).toList()) {
+      out.println("  " + e.getKey() + ":");
+      for (Row s : e.getValue().limit(3).collectAsList()) {
+        out.printf(Locale.ROOT, "    %-40s %s%n", segmentLabel(s), figure(s, "nps", "nps_low", "nps_high", "nps_n"));
+      }
+    }
+    out.println("  strongest drivers of NPS (Pearson r, overall):");
+    for (Row d : r.driverCorrelations().filter(col("segment_key").equalTo("overall").and(col("target").equalTo("nps"))
+        .and(col("method").equalTo("pearson")).and(col("r").isNotNull())).orderBy(abs(col("r")).desc()).limit(5)
+        .collectAsList()) {
+      out.printf(Locale.ROOT, "    %-28s r = %+.3f [%+.3f, %+.3f] n=%d%n", d.getAs("driver"), d.<Double>getAs("r"),
+          d.<Double>getAs("ci_low"), d.<Double>getAs("ci_high"), d.<Long>getAs("n"));
+    }
+    out.println("  tables:");
+    r.tableLocations().forEach((table, location) -> out.printf(Locale.ROOT, "    %-20s %s%n", table, location));
+    out.printf(Locale.ROOT, "  figures with n < %d are withheld (suppressed)%n", minN);
+  }
+
+  private static String figure(Row row, String value, String low, String high, String n) {
+    Object v = row.getAs(value);
+    if (v == null) {
+      return String.format(Locale.ROOT, "suppressed (n=%d)", row.<Long>getAs(n));
+    }
+    return String.format(Locale.ROOT, "%6.1f [%.1f, %.1f] n=%,d", (Double) v, row.<Double>getAs(low),
+        row.<Double>getAs(high), row.<Long>getAs(n));
+  }
+
+  private static String segmentLabel(Row row) {
+    StringBuilder label = new StringBuilder();
+    for (String dimension : row.<String>getAs("segment_key").split(",")) {
+      label.append(label.length() == 0 ? "" : ", ").append(dimension).append('=').append(row.<String>getAs(dimension));
+    }
+    return label.toString();
+  }
+}

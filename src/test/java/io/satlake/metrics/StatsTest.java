@@ -1,0 +1,451 @@
+package io.satlake.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every expected value here is worked out by hand (the working is in the comments; decimals from
+ * bc at 40 digits), taken from a printed table, or computed by a different formula written in
+ * the test. None is copied from the output of {@link Stats}.
+ */
+class StatsTest {
+
+  private static final double TOLERANCE = 1e-9;
+  private static final double Z = 1.959963984540054;
+
+  @Test
+  void z95IsTheNormalQuantile() {
+    // Phi^-1(0.975) = 1.95996398454005423552...; the constant must be its nearest double.
+    assertEquals(1.959963984540054, Stats.Z95, 0.0);
+  }
+
+  // ---------------------------------------------------------------------------------------- NPS
+
+  @Test
+  void npsOfTenResponsesMatchesPaperWorking() {
+    int[] scores = {10, 9, 9, 8, 7, 7, 6, 5, 3, 10};
+    long promoters = 0;
+    long detractors = 0;
+    for (int score : scores) {
+      promoters += score >= 9 ? 1 : 0;
+      detractors += score <= 6 ? 1 : 0;
+    }
+    // Promoters 10, 9, 9, 10 -> 4; passives 8, 7, 7 -> 3; detractors 6, 5, 3 -> 3.
+    assertEquals(4, promoters);
+    assertEquals(3, detractors);
+
+    // p = 0.4, d = 0.3, NPS = 100 (0.4 - 0.3) = 10
+    // se = 100 sqrt((0.4 + 0.3 - 0.1^2) / 10) = 100 sqrt(0.069) = 26.26785107312739429...
+    // margin = 1.959963984540054 * 26.267851... = 51.48404205459150110...
+    // Wald: 10 -/+ margin = -41.48404205459150110..., 61.48404205459150110...
+    // Adjusted: n' = 13, p' = 4.75/13, d' = 3.75/13, NPS' = 100/13 = 7.692307692307692...
+    //   p' + d' - (p' - d')^2 = 8.5/13 - 1/169 = 109.5/169
+    //   se' = 100 sqrt(109.5 / 169 / 13) = 100 sqrt(109.5/2197) = 22.32502897031181280...
+    //   bounds: 7.6923... -/+ 1.959963984540054 * 22.3250... = -36.06394504331678722...,
+    //   51.44856042793217184...
+    Stats.NpsEstimate nps = Stats.nps(scores.length, promoters, detractors);
+    assertAll(
+        () -> assertEquals(10, nps.n()),
+        () -> assertEquals(4, nps.promoters()),
+        () -> assertEquals(3, nps.passives()),
+        () -> assertEquals(3, nps.detractors()),
+        () -> assertEquals(10.0, nps.nps(), TOLERANCE),
+        () -> assertEquals(40.0, nps.promoterPct(), TOLERANCE),
+        () -> assertEquals(30.0, nps.passivePct(), TOLERANCE),
+        () -> assertEquals(30.0, nps.detractorPct(), TOLERANCE),
+        () -> assertEquals(26.267851073127394294, nps.se(), TOLERANCE),
+        () -> assertEquals(51.484042054591501103, nps.margin(), TOLERANCE),
+        () -> assertEquals(-41.484042054591501103, nps.low(), TOLERANCE),
+        () -> assertEquals(61.484042054591501103, nps.high(), TOLERANCE),
+        () -> assertEquals(-36.063945043316787227, nps.adjustedLow(), TOLERANCE),
+        () -> assertEquals(51.448560427932171843, nps.adjustedHigh(), TOLERANCE));
+  }
+
+  @Test
+  void npsOfAllPromotersHasNoWaldSpreadAndAnUnclippedAdjustedInterval() {
+    // Wald: p = 1, d = 0 -> variance 1 - 1 = 0, so the interval collapses on 100.
+    // Adjusted: p' = 10.75/13, d' = 0.75/13, NPS' = 1000/13,
+    //   p' + d' - (p' - d')^2 = 11.5/13 - 100/169 = 49.5/169, se' = 100 sqrt(49.5/2197),
+    //   upper bound 76.92 + 29.42 = 106.3: past 100 and reported as is.
+    Stats.NpsEstimate nps = Stats.nps(10, 10, 0);
+    double adjustedNps = 1000.0 / 13;
+    double adjustedMargin = Z * 100 * Math.sqrt(49.5 / 2197);
+    assertAll(
+        () -> assertEquals(100.0, nps.nps(), TOLERANCE),
+        () -> assertEquals(0.0, nps.se(), TOLERANCE),
+        () -> assertEquals(100.0, nps.low(), TOLERANCE),
+        () -> assertEquals(100.0, nps.high(), TOLERANCE),
+        () -> assertEquals(0.0, nps.passivePct(), TOLERANCE),
+        () -> assertEquals(adjustedNps - adjustedMargin, nps.adjustedLow(), TOLERANCE),
+        () -> assertEquals(adjustedNps + adjustedMargin, nps.adjustedHigh(), TOLERANCE),
+        () -> assertTrue(nps.adjustedHigh() > 100.0));
+  }
+
+  @Test
+  void npsRejectsImpossibleCounts() {
+    assertThrows(IllegalArgumentException.class, () -> Stats.nps(0, 0, 0));
+    assertThrows(IllegalArgumentException.class, () -> Stats.nps(5, 3, 3));
+    assertThrows(IllegalArgumentException.class, () -> Stats.nps(5, -1, 0));
+  }
+
+  // ------------------------------------------------------------------------------------- Wilson
+
+  @Test
+  void wilsonSevenOfTenMatchesHandWorkingAndTheQuadraticRoots() {
+    // z^2 = 3.841458820694124..., 1 + z^2/10 = 1.3841458820694124...
+    // centre = (0.7 + z^2/20) / 1.38414... ; half-width = z/1.38414... * sqrt(0.021 + z^2/400)
+    // -> 39.67781474611453521..., 89.22087325936989660... (bc)
+    Stats.Proportion wilson = Stats.wilson(7, 10);
+    double[] roots = wilsonByQuadraticRoots(7, 10);
+    assertAll(
+        () -> assertEquals(10, wilson.n()),
+        () -> assertEquals(7, wilson.successes()),
+        () -> assertEquals(70.0, wilson.pct(), TOLERANCE),
+        () -> assertEquals(39.677814746114535211, wilson.low(), TOLERANCE),
+        () -> assertEquals(89.220873259369896608, wilson.high(), TOLERANCE),
+        () -> assertEquals(roots[0], wilson.low(), TOLERANCE),
+        () -> assertEquals(roots[1], wilson.high(), TOLERANCE));
+  }
+
+  @Test
+  void wilsonAtZeroAndAllSuccessesUsesTheClosedFormBound() {
+    // With p-hat = 0 the score equation (p-hat - p)^2 = z^2 p (1 - p)/n has roots 0 and
+    // z^2/(n + z^2); with p-hat = 1 the roots are n/(n + z^2) and 1.
+    double zSquared = Z * Z;
+    Stats.Proportion none = Stats.wilson(0, 20);
+    Stats.Proportion all = Stats.wilson(20, 20);
+    assertAll(
+        () -> assertEquals(0.0, none.low(), TOLERANCE),
+        () -> assertEquals(100 * zSquared / (20 + zSquared), none.high(), TOLERANCE),
+        () -> assertEquals(100 * 20 / (20 + zSquared), all.low(), TOLERANCE),
+        () -> assertEquals(100.0, all.high(), TOLERANCE));
+  }
+
+  @Test
+  void wilsonMatchesTheQuadraticRootsAcrossSizes() {
+    for (long n : new long[] {1, 2, 31, 1_000, 2_500_000}) {
+      for (long successes : new long[] {0, 1, n / 3, n / 2, n - 1, n}) {
+        Stats.Proportion wilson = Stats.wilson(successes, n);
+        double[] roots = wilsonByQuadraticRoots(successes, n);
+        String label = successes + " of " + n;
+        assertEquals(roots[0], wilson.low(), TOLERANCE, label);
+        assertEquals(roots[1], wilson.high(), TOLERANCE, label);
+      }
+    }
+  }
+
+  @Test
+  void wilsonRejectsImpossibleCounts() {
+    assertThrows(IllegalArgumentException.class, () -> Stats.wilson(0, 0));
+    assertThrows(IllegalArgumentException.class, () -> Stats.wilson(11, 10));
+  }
+
+  /**
+   * The Wilson bounds as the roots of a p² + b p + c = 0 with a = 1 + z²/n, b = −(2p̂ + z²/n),
+   * c = p̂², i.e. the p where |p̂ − p| = z·√(p(1 − p)/n); on 0..100. A different route from
+   * DESIGN's centre ± half-width. The discriminant is expanded by hand,
+   * b² − 4ac = (z²/n)(4p̂(1 − p̂) + z²/n), because forming b² − 4ac cancels most digits at large
+   * n; the roots come from q = (−b + √disc)/2 as q/a and c/q, so neither root cancels.
+   */
+  private static double[] wilsonByQuadraticRoots(long successes, long n) {
+    double share = (double) successes / n;
+    double a = 1 + Z * Z / n;
+    double b = -(2 * share + Z * Z / n);
+    double c = share * share;
+    double discriminant = Z * Z / n * (4 * share * (1 - share) + Z * Z / n);
+    double q = (-b + Math.sqrt(discriminant)) / 2;
+    return new double[] {100 * c / q, 100 * q / a};
+  }
+
+  // --------------------------------------------------------------------------------------- Mean
+
+  @Test
+  void meanOfTenValuesUsesTheTableTQuantileAndTheTwoPassSd() {
+    double[] values = {2, 4, 4, 5, 1, 3, 6, 7, 3, 5};
+    double sum = 0;
+    double sumOfSquares = 0;
+    for (double value : values) {
+      sum += value;
+      sumOfSquares += value * value;
+    }
+    double twoPassMean = sum / values.length;
+    double squaredDeviations = 0;
+    for (double value : values) {
+      squaredDeviations += (value - twoPassMean) * (value - twoPassMean);
+    }
+    double twoPassSd = Math.sqrt(squaredDeviations / (values.length - 1));
+    // By hand: sum 40, mean 4; deviations -2 0 0 1 -3 -1 2 3 -1 1, squares sum to 30;
+    // variance 30/9 = 10/3, sd = sqrt(10/3) = 1.82574185835055371...,
+    // se = sd/sqrt(10) = sqrt(1/3) = 0.57735026918962576...
+    // t(0.975, 9) = 2.262157162798205 (R qt / SciPy t.ppf; mpmath to 25 digits
+    //   2.2621571627982055426...), margin 1.30605704689078373...
+    double t9 = 2.262157162798205;
+    Stats.Mean mean = Stats.mean(values.length, sum, sumOfSquares);
+    assertAll(
+        () -> assertEquals(10, mean.n()),
+        () -> assertEquals(4.0, mean.mean(), TOLERANCE),
+        () -> assertEquals(twoPassSd, mean.sd(), TOLERANCE),
+        () -> assertEquals(1.8257418583505537115, mean.sd(), TOLERANCE),
+        () -> assertEquals(0.57735026918962576451, mean.se(), TOLERANCE),
+        () -> assertEquals(4 - t9 * twoPassSd / Math.sqrt(10), mean.low(), TOLERANCE),
+        () -> assertEquals(4 + t9 * twoPassSd / Math.sqrt(10), mean.high(), TOLERANCE),
+        () -> assertEquals(2.6939429531092162691, mean.low(), TOLERANCE),
+        () -> assertEquals(5.3060570468907837309, mean.high(), TOLERANCE));
+  }
+
+  @Test
+  void meanOfOneValueHasNoSpread() {
+    Stats.Mean mean = Stats.mean(1, 6.0, 36.0);
+    assertAll(
+        () -> assertEquals(6.0, mean.mean(), 0.0),
+        () -> assertTrue(Double.isNaN(mean.sd())),
+        () -> assertTrue(Double.isNaN(mean.se())),
+        () -> assertTrue(Double.isNaN(mean.low())),
+        () -> assertTrue(Double.isNaN(mean.high())));
+  }
+
+  @Test
+  void meanOfConstantValuesClampsNegativeRoundingToZeroSpread() {
+    double sum = 0.1 + 0.1 + 0.1;
+    double sumOfSquares = 0.1 * 0.1 + 0.1 * 0.1 + 0.1 * 0.1;
+    // The precondition this test exists for: the one-pass variance rounds below zero.
+    assertTrue((sumOfSquares - sum * sum / 3) / 2 < 0);
+    Stats.Mean mean = Stats.mean(3, sum, sumOfSquares);
+    assertAll(
+        () -> assertEquals(0.0, mean.sd(), 0.0),
+        () -> assertEquals(0.0, mean.se(), 0.0),
+        () -> assertEquals(mean.mean(), mean.low(), 0.0),
+        () -> assertEquals(mean.mean(), mean.high(), 0.0));
+  }
+
+  @Test
+  void meanRejectsAnEmptySample() {
+    assertThrows(IllegalArgumentException.class, () -> Stats.mean(0, 0, 0));
+  }
+
+  // ----------------------------------------------------------------------------- t quantile
+
+  @Test
+  void tQuantileMatchesClosedFormsAndTables() {
+    // df = 1 is Cauchy: t = tan(pi (0.975 - 0.5)) = 1/tan(pi/40) = 12.7062047361747046...
+    // df = 2: t = (2q - 1)/sqrt(2 q (1 - q)) with q = 0.975 -> 0.95/sqrt(0.04875) = 4.3026527...
+    // df = 9, 10: printed tables / R qt (2.262157162798205, 2.228138851986274).
+    assertAll(
+        () -> assertEquals(1 / Math.tan(Math.PI / 40), Stats.tQuantile975(1), TOLERANCE),
+        () -> assertEquals(0.95 / Math.sqrt(0.04875), Stats.tQuantile975(2), TOLERANCE),
+        () -> assertEquals(2.262157162798205, Stats.tQuantile975(9), TOLERANCE),
+        () -> assertEquals(2.228138851986274, Stats.tQuantile975(10), TOLERANCE),
+        () -> assertEquals(Z, Stats.tQuantile975(1_000_000_000_000L), TOLERANCE));
+  }
+
+  @Test
+  void tQuantileLeavesExactlyFivePercentOutsideForSmallAndLargeDf() {
+    // Abramowitz & Stegun 26.7.3/26.7.4 give P(|T| < t) for integer df as a finite sum, an
+    // independent route that covers both sides of any switch inside tQuantile975.
+    for (long df : new long[] {1, 2, 3, 4, 9, 29, 30, 100, 499, 500, 998, 999, 1000, 1001,
+        4000, 20001}) {
+      double t = Stats.tQuantile975(df);
+      assertEquals(0.95, centralTProbability(t, df), 1e-12, "df=" + df);
+    }
+  }
+
+  @Test
+  void tQuantileRejectsNonPositiveDf() {
+    assertThrows(IllegalArgumentException.class, () -> Stats.tQuantile975(0));
+  }
+
+  /** P(|T| &lt; t) for Student t with integer df (Abramowitz & Stegun 26.7.3 and 26.7.4). */
+  private static double centralTProbability(double t, long df) {
+    double theta = Math.atan(t / Math.sqrt(df));
+    double cosSquared = Math.cos(theta) * Math.cos(theta);
+    if (df % 2 == 0) {
+      // sin(theta) [1 + 1/2 cos^2 + (1*3)/(2*4) cos^4 + ... up to cos^(df-2)]
+      double term = 1;
+      double series = 1;
+      for (long k = 1; k <= (df - 2) / 2; k++) {
+        term *= (2.0 * k - 1) / (2.0 * k) * cosSquared;
+        series += term;
+      }
+      return Math.sin(theta) * series;
+    }
+    // (2/pi) (theta + sin(theta) [cos + 2/3 cos^3 + (2*4)/(3*5) cos^5 + ... up to cos^(df-2)])
+    if (df == 1) {
+      return 2 * theta / Math.PI;
+    }
+    double term = Math.cos(theta);
+    double series = term;
+    for (long k = 1; k <= (df - 3) / 2; k++) {
+      term *= (2.0 * k) / (2.0 * k + 1) * cosSquared;
+      series += term;
+    }
+    return 2 / Math.PI * (theta + Math.sin(theta) * series);
+  }
+
+  // ------------------------------------------------------------------------------ Correlation
+
+  @Test
+  void pearsonAndSpearmanWithTiesMatchHandWorking() {
+    double[] x = {1, 2, 2, 3, 4};
+    double[] y = {3, 1, 4, 4, 5};
+    // Pearson: means 2.4 and 3.4; deviations x -1.4 -0.4 -0.4 0.6 1.6, y -0.4 -2.4 0.6 0.6 1.6;
+    // Sxx = 5.2, Syy = 9.2, Sxy = 0.56 + 0.96 - 0.24 + 0.36 + 2.56 = 4.2;
+    // r = 4.2/sqrt(5.2 * 9.2) = 21/sqrt(1196) = 0.60723067856455223...
+    assertEquals(21 / Math.sqrt(1196), pearsonOf(x, y), TOLERANCE);
+
+    // Ranks: x 1 2.5 2.5 4 5 (the two 2s share positions 2 and 3), y 2 1 3.5 3.5 5.
+    double[] xRanks = Stats.averageRanks(x);
+    double[] yRanks = Stats.averageRanks(y);
+    assertArrayEquals(new double[] {1, 2.5, 2.5, 4, 5}, xRanks, 0.0);
+    assertArrayEquals(new double[] {2, 1, 3.5, 3.5, 5}, yRanks, 0.0);
+    // Spearman: both rank means 3; deviations x -2 -0.5 -0.5 1 2, y -1 -2 0.5 0.5 2;
+    // Sxx = Syy = 9.5, Sxy = 2 + 1 - 0.25 + 0.5 + 4 = 7.25; rho = 7.25/9.5 = 29/38.
+    assertEquals(29.0 / 38, pearsonOf(xRanks, yRanks), TOLERANCE);
+  }
+
+  @Test
+  void correlationOfTheSpearmanExampleMatchesClosedForms() {
+    double rho = 29.0 / 38;
+    long n = 5;
+    // df = 3, t = rho sqrt(3/(1 - rho^2)); for 3 df, with theta = atan(t/sqrt 3),
+    // P(|T| < t) = (2/pi)(theta + sin theta cos theta) -> p = 0.13333911953180634829 (mpmath).
+    double t = rho * Math.sqrt(3 / (1 - rho * rho));
+    double theta = Math.atan(t / Math.sqrt(3));
+    double pValue = 1 - 2 / Math.PI * (theta + Math.sin(theta) * Math.cos(theta));
+    // Fisher: z = 0.5 ln((1 + rho)/(1 - rho)), bounds tanh(z -/+ 1.96.../sqrt(2))
+    //   = -0.36459033394237033..., 0.98333584863392200...
+    double fisherZ = 0.5 * Math.log((1 + rho) / (1 - rho));
+    Stats.Correlation correlation = Stats.correlation(rho, n);
+    assertAll(
+        () -> assertEquals(5, correlation.n()),
+        () -> assertEquals(rho, correlation.r(), 0.0),
+        () -> assertEquals(pValue, correlation.pValue(), TOLERANCE),
+        () -> assertEquals(0.13333911953180634829, correlation.pValue(), TOLERANCE),
+        () -> assertEquals(Math.tanh(fisherZ - Z / Math.sqrt(2)), correlation.low(), TOLERANCE),
+        () -> assertEquals(Math.tanh(fisherZ + Z / Math.sqrt(2)), correlation.high(), TOLERANCE),
+        () -> assertEquals(-0.36459033394237033259, correlation.low(), TOLERANCE),
+        () -> assertEquals(0.98333584863392200383, correlation.high(), TOLERANCE));
+  }
+
+  @Test
+  void pValueIsFivePercentAtTheTableCriticalT() {
+    // n = 12 -> 10 df; t(0.975, 10) = 2.228138851986274, so r = t/sqrt(t^2 + 10) has p = 0.05.
+    double t = 2.228138851986274;
+    double r = t / Math.sqrt(t * t + 10);
+    assertEquals(0.05, Stats.correlation(r, 12).pValue(), TOLERANCE);
+    assertEquals(0.05, Stats.correlation(-r, 12).pValue(), TOLERANCE);
+  }
+
+  @Test
+  void pValueMatchesClosedFormsForOneAndTwoDf() {
+    for (double r : new double[] {0.0, 0.05, -0.3, 0.7, 0.999}) {
+      double oneDfT = r * Math.sqrt(1 / (1 - r * r));
+      double twoDfT = r * Math.sqrt(2 / (1 - r * r));
+      // 1 df (Cauchy): p = 1 - (2/pi) atan|t|.  2 df: p = 1 - |t|/sqrt(2 + t^2).
+      double oneDfP = 1 - 2 / Math.PI * Math.atan(Math.abs(oneDfT));
+      double twoDfP = 1 - Math.abs(twoDfT) / Math.sqrt(2 + twoDfT * twoDfT);
+      assertEquals(oneDfP, Stats.correlation(r, 3).pValue(), TOLERANCE, "n=3, r=" + r);
+      assertEquals(twoDfP, Stats.correlation(r, 4).pValue(), TOLERANCE, "n=4, r=" + r);
+    }
+  }
+
+  @Test
+  void perfectCorrelationHasZeroPValueAndADegenerateInterval() {
+    for (double r : new double[] {1.0, -1.0}) {
+      Stats.Correlation correlation = Stats.correlation(r, 10);
+      assertEquals(0.0, correlation.pValue(), 0.0);
+      assertEquals(r, correlation.low(), 0.0);
+      assertEquals(r, correlation.high(), 0.0);
+    }
+    assertEquals(1.0, pearsonOf(new double[] {1, 2, 3}, new double[] {2, 4, 6}), 0.0);
+    assertEquals(-1.0, pearsonOf(new double[] {0.1, 0.2, 0.3}, new double[] {3, 2, 1}),
+        TOLERANCE);
+  }
+
+  @Test
+  void tooFewPairsLeaveTheMissingFiguresNaN() {
+    Stats.Correlation twoPairs = Stats.correlation(0.5, 2);
+    assertTrue(Double.isNaN(twoPairs.pValue()));
+    assertTrue(Double.isNaN(twoPairs.low()));
+    assertTrue(Double.isNaN(twoPairs.high()));
+
+    Stats.Correlation threePairs = Stats.correlation(0.5, 3);
+    assertEquals(1 - 2 / Math.PI * Math.atan(0.5 / Math.sqrt(0.75)), threePairs.pValue(),
+        TOLERANCE);
+    assertTrue(Double.isNaN(threePairs.low()));
+    assertTrue(Double.isNaN(threePairs.high()));
+
+    Stats.Correlation undefined = Stats.correlation(Double.NaN, 50);
+    assertEquals(50, undefined.n());
+    assertTrue(Double.isNaN(undefined.r()));
+    assertTrue(Double.isNaN(undefined.pValue()));
+    assertTrue(Double.isNaN(undefined.low()));
+    assertTrue(Double.isNaN(undefined.high()));
+  }
+
+  @Test
+  void correlationRejectsAnImpossibleR() {
+    assertThrows(IllegalArgumentException.class, () -> Stats.correlation(1.5, 10));
+  }
+
+  @Test
+  void pearsonIsNaNWithoutVarianceOrPairs() {
+    double[] varying = {1, 2, 3, 4, 5};
+    assertTrue(Double.isNaN(pearsonOf(new double[] {7, 7, 7, 7, 7}, varying)));
+    assertTrue(Double.isNaN(pearsonOf(varying, new double[] {0, 0, 0, 0, 0})));
+    // 0.1 five times: its one-pass centred sum of squares is rounding, not spread.
+    assertTrue(Double.isNaN(pearsonOf(new double[] {0.1, 0.1, 0.1, 0.1, 0.1}, varying)));
+    assertTrue(Double.isNaN(pearsonOf(new double[] {1}, new double[] {2})));
+    assertTrue(Double.isNaN(Stats.pearson(0, 0, 0, 0, 0, 0)));
+  }
+
+  @Test
+  void uncorrelatedDataHasPValueOne() {
+    // x 1 2 3 4 5, y 2 1 3 1 2: deviations x -2 -1 0 1 2, y 0.2 -0.8 1.2 -0.8 0.2 -> Sxy = 0.
+    double r = pearsonOf(new double[] {1, 2, 3, 4, 5}, new double[] {2, 1, 3, 1, 2});
+    assertEquals(0.0, r, TOLERANCE);
+    assertEquals(1.0, Stats.correlation(r, 5).pValue(), TOLERANCE);
+  }
+
+  /** Pearson through the sufficient statistics an aggregation would produce. */
+  private static double pearsonOf(double[] x, double[] y) {
+    double sumX = 0;
+    double sumY = 0;
+    double sumXX = 0;
+    double sumYY = 0;
+    double sumXY = 0;
+    for (int i = 0; i < x.length; i++) {
+      sumX += x[i];
+      sumY += y[i];
+      sumXX += x[i] * x[i];
+      sumYY += y[i] * y[i];
+      sumXY += x[i] * y[i];
+    }
+    return Stats.pearson(x.length, sumX, sumY, sumXX, sumYY, sumXY);
+  }
+
+  // -------------------------------------------------------------------------------------- Ranks
+
+  @Test
+  void averageRanksShareTiedPositions() {
+    assertArrayEquals(
+        new double[] {1, 2.5, 2.5, 4}, Stats.averageRanks(new double[] {10, 20, 20, 30}), 0.0);
+    // Unsorted input keeps its order: 30 is 4th, 10 1st, the three 20s share (2 + 3 + 4)/3.
+    assertArrayEquals(
+        new double[] {5, 1, 3, 3, 3}, Stats.averageRanks(new double[] {30, 10, 20, 20, 20}), 0.0);
+    assertArrayEquals(new double[] {2, 2, 2}, Stats.averageRanks(new double[] {4, 4, 4}), 0.0);
+    assertArrayEquals(
+        new double[] {2.5, 2.5, 1}, Stats.averageRanks(new double[] {-0.0, 0.0, -1}), 0.0);
+    assertArrayEquals(new double[0], Stats.averageRanks(new double[0]), 0.0);
+  }
+
+  @Test
+  void averageRanksRejectNaN() {
+    assertThrows(IllegalArgumentException.class,
+        () -> Stats.averageRanks(new double[] {1, Double.NaN}));
+  }
+}
