@@ -1,0 +1,173 @@
+package io.satlake.drivers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.satlake.config.Settings;
+import io.satlake.testing.SharedSpark;
+import io.satlake.testing.TestInputs;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.ml.linalg.Matrix;
+import org.apache.spark.ml.stat.Correlation;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DriverCorrelationsTest {
+  static final StructType FACTS = new StructType().add("region", DataTypes.StringType)
+      .add("nps", DataTypes.IntegerType).add("csat", DataTypes.IntegerType).add("ces", DataTypes.IntegerType)
+      .add("dim_quality", DataTypes.IntegerType).add("visits", DataTypes.DoubleType)
+      .add("crm_matched", DataTypes.BooleanType);
+
+  @TempDir
+  static Path dir;
+
+  private static List<Row> compute(List<Row> facts, String... overrides) {
+    Settings settings = TestInputs.small(dir, dir, dir, overrides);
+    Dataset<Row> input = SharedSpark.spark().createDataFrame(facts, FACTS);
+    return DriverCorrelations.compute(input, settings, LocalDate.of(2025, 12, 31), "run-1").collectAsList();
+  }
+
+  private static Row find(List<Row> rows, String segmentKey, String region, String target, String driver,
+      String method) {
+    return rows.stream().filter(r -> r.getAs("segment_key").equals(segmentKey)
+        && java.util.Objects.equals(r.getAs("region"), region) && r.getAs("target").equals(target)
+        && r.getAs("driver").equals(driver) && r.getAs("method").equals(method)).findFirst().orElseThrow();
+  }
+
+  /** Two-pass Pearson, written independently of the code under test. */
+  static double pearson(double[] x, double[] y) {
+    double mx = 0;
+    double my = 0;
+    for (int i = 0; i < x.length; i++) {
+      mx += x[i] / x.length;
+      my += y[i] / y.length;
+    }
+    double sxy = 0;
+    double sxx = 0;
+    double syy = 0;
+    for (int i = 0; i < x.length; i++) {
+      sxy += (x[i] - mx) * (y[i] - my);
+      sxx += (x[i] - mx) * (x[i] - mx);
+      syy += (y[i] - my) * (y[i] - my);
+    }
+    return sxy / Math.sqrt(sxx * syy);
+  }
+
+  /** Average ranks by counting: rank = (values below) + (ties + 1) / 2. */
+  static double[] ranks(double[] v) {
+    double[] r = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      int below = 0;
+      int ties = 0;
+      for (double w : v) {
+        below += w < v[i] ? 1 : 0;
+        ties += w == v[i] ? 1 : 0;
+      }
+      r[i] = below + (ties + 1) / 2.0;
+    }
+    return r;
+  }
+
+  @Test
+  void smallCaseWithTiesMatchesHandComputation() {
+    // Complete cases for nps: the first six rows. Row 7 lacks visits, row 8 is not in the CRM,
+    // row 9 has no nps: none of them may count.
+    List<Row> facts = List.of(
+        RowFactory.create("north", 10, 5, 1, 7, 8.0, true),
+        RowFactory.create("north", 9, 4, 2, 6, 8.0, true),
+        RowFactory.create("south", 9, 4, 2, 6, 5.0, true),
+        RowFactory.create("south", 6, 3, 4, 4, 3.0, true),
+        RowFactory.create("north", 3, 2, 6, 2, 1.0, true),
+        RowFactory.create("south", 7, 2, 3, 6, 4.0, true),
+        RowFactory.create("north", 0, 1, 7, 1, null, true),
+        RowFactory.create("north", 0, 1, 7, 1, 9.0, false),
+        RowFactory.create("south", null, 5, 1, 7, 2.0, true));
+    List<Row> rows = compute(facts, "min-n=3");
+    double[] nps = {10, 9, 9, 6, 3, 7};
+    double[] visits = {8, 8, 5, 3, 1, 4};
+    // nps ranks: 3 -> 1, 6 -> 2, 7 -> 3, 9, 9 -> 4.5, 10 -> 6; visits ranks: 1, 3, 4, 5, 8, 8 -> 5.5
+    double[] npsRanks = {6, 4.5, 4.5, 2, 1, 3};
+    double[] visitRanks = {5.5, 5.5, 4, 2, 1, 3};
+    assertEquals(java.util.Arrays.toString(npsRanks), java.util.Arrays.toString(ranks(nps)));
+
+    Row pearson = find(rows, "overall", null, "nps", "visits", "pearson");
+    Row spearman = find(rows, "overall", null, "nps", "visits", "spearman");
+    assertEquals(6L, pearson.<Long>getAs("n"));
+    assertEquals(pearson(nps, visits), pearson.<Double>getAs("r"), 1e-9);
+    assertEquals(pearson(npsRanks, visitRanks), spearman.<Double>getAs("r"), 1e-9);
+
+    double r = pearson.getAs("r");
+    double z = 0.5 * Math.log((1 + r) / (1 - r));
+    double half = 1.959963984540054 / Math.sqrt(6 - 3);
+    assertEquals(Math.tanh(z - half), pearson.<Double>getAs("ci_low"), 1e-9);
+    assertEquals(Math.tanh(z + half), pearson.<Double>getAs("ci_high"), 1e-9);
+
+    // Row 9 has no nps but is a complete case for csat: 7 rows there.
+    assertEquals(7L, find(rows, "overall", null, "csat", "visits", "pearson").<Long>getAs("n"));
+
+    // Per segment: north has 3 complete nps cases (10/8, 9/8, 3/1), south 3 (9/5, 6/3, 7/4).
+    Row north = find(rows, "region", "north", "nps", "visits", "pearson");
+    assertEquals(3L, north.<Long>getAs("n"));
+    assertEquals(pearson(new double[] {10, 9, 3}, new double[] {8, 8, 1}), north.<Double>getAs("r"), 1e-9);
+  }
+
+  @Test
+  void segmentsBelowMinNAreSuppressed() {
+    List<Row> facts = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      facts.add(RowFactory.create("north", i * 2, 1 + i, 7 - i, 1 + i, (double) i, true));
+    }
+    Row row = find(compute(facts, "min-n=6"), "region", "north", "nps", "visits", "pearson");
+    assertEquals(5L, row.<Long>getAs("n"));
+    assertTrue(row.<Boolean>getAs("suppressed"));
+    assertNull(row.getAs("r"));
+    assertNull(row.getAs("p_value"));
+  }
+
+  @Test
+  void agreesWithMllibCorrelationOverallAndPerSegment() {
+    Random random = new Random(7);
+    List<Row> facts = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      double latent = random.nextGaussian();
+      int nps = (int) Math.max(0, Math.min(10, Math.round(7 + 2 * latent + random.nextGaussian())));
+      int csat = (int) Math.max(1, Math.min(5, Math.round(3.8 + latent + random.nextGaussian())));
+      int ces = (int) Math.max(1, Math.min(7, Math.round(3 - latent + random.nextGaussian())));
+      int quality = (int) Math.max(1, Math.min(7, Math.round(4.5 + 1.2 * latent + random.nextGaussian())));
+      double visits = Math.exp(1 + 0.4 * latent + 0.5 * random.nextGaussian());
+      facts.add(RowFactory.create(random.nextBoolean() ? "north" : "south",
+          random.nextInt(20) == 0 ? null : nps, csat, ces, quality, visits, random.nextInt(30) != 0));
+    }
+    List<Row> rows = compute(facts, "min-n=10");
+    Dataset<Row> all = SharedSpark.spark().createDataFrame(facts, FACTS);
+    for (String region : new String[] {null, "north"}) {
+      for (String target : Settings.TARGETS) {
+        Dataset<Row> sample = all.filter("crm_matched AND visits IS NOT NULL AND dim_quality IS NOT NULL AND "
+            + target + " IS NOT NULL" + (region == null ? "" : " AND region = '" + region + "'"));
+        Dataset<Row> vectors = new VectorAssembler().setInputCols(new String[] {target, "visits", "dim_quality"})
+            .setOutputCol("v").transform(sample.selectExpr("CAST(" + target + " AS DOUBLE) AS " + target,
+                "visits", "CAST(dim_quality AS DOUBLE) AS dim_quality"));
+        for (String method : new String[] {"pearson", "spearman"}) {
+          Matrix m = Correlation.corr(vectors, "v", method).head().getAs(0);
+          String key = region == null ? "overall" : "region";
+          assertEquals(m.apply(0, 1), find(rows, key, region, target, "visits", method).<Double>getAs("r"), 1e-9,
+              method + " " + target + " visits " + region);
+          assertEquals(m.apply(0, 2), find(rows, key, region, target, "dim_quality", method).<Double>getAs("r"), 1e-9,
+              method + " " + target + " dim_quality " + region);
+          assertEquals(sample.count(), find(rows, key, region, target, "visits", method).<Long>getAs("n"));
+        }
+      }
+    }
+  }
+}

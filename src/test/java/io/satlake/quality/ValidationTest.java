@@ -1,0 +1,131 @@
+package io.satlake.quality;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.satlake.SatisfactionPipeline;
+import io.satlake.config.Settings;
+import io.satlake.io.Sources;
+import io.satlake.testing.SharedSpark;
+import io.satlake.testing.TestInputs;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One hand-made input row per reason code, through the real CSV source and the join. */
+class ValidationTest {
+  @TempDir
+  static Path dir;
+  static Path responses;
+  static Path crm;
+
+  @BeforeAll
+  static void inputs() {
+    responses = TestInputs.csv(dir, "responses",
+        "response_id,customer_id,survey_date,channel,nps,csat,ces,dim_quality,complaint_category,comment",
+        "r1,c1,2025-01-15,web,10,5,2,7,,\"Great, \"\"really\"\" 很好\"",
+        "r2,c1,2025-01-16,app,6,,,,billing,",
+        ",c1,2025-01-17,web,8,4,3,5,,",
+        "r4,  ,2025-01-17,web,8,4,3,5,,",
+        "r5,c1,2025-02-30,web,8,4,3,5,,",
+        "r6,c1,2025-01-17,web,11,4,3,5,,",
+        "r7,c1,2025-01-17,web,8,4.5,3,5,,",
+        "r8,c1,2025-01-17,web,,,,,,no scores at all",
+        "r1,c1,2025-01-15,web,10,5,2,7,,",
+        "r10,c1,2025-01-17,web,8",
+        "r11,c9,2025-01-18,store,9,5,1,6,,",
+        "r12,c2,2025-01-19,web,abc,5,1,6,,",
+        "r13,c2,2025-01-19,web,9,5,1,0,,",
+        "r14,c2,2025/01/19,web,9,5,1,6,,",
+        "r15,c2,2025-01-20,app,7,3,4,4,,");
+    crm = TestInputs.csv(dir, "crm",
+        "customer_id,region,visits",
+        "c1,north,4",
+        "c2,south,2.5",
+        "c2,east,1",
+        "c3,west,lots",
+        ",north,3");
+  }
+
+  private static Dataset<Row> reasons(SatisfactionPipeline.Analysis analysis) {
+    return ResponseValidator.split(analysis.responses()).rejected().select("record_key", "reason", "detail");
+  }
+
+  private static SatisfactionPipeline.Analysis analyse(Settings settings) {
+    SparkSession spark = SharedSpark.spark();
+    Sources.RawResponses raw = Sources.responses(spark, settings);
+    Dataset<Row> rawCrm = Sources.crm(spark, settings, List.of("region"));
+    return SatisfactionPipeline.analyse(raw, rawCrm, settings,
+        settings.window().resolve(LocalDate.of(2025, 12, 31)), List.of("region"));
+  }
+
+  /** Compares data, in any order, against rows typed by the actual schema. */
+  private static void assertRows(Dataset<Row> actual, Object[]... expected) {
+    Dataset<Row> expectedFrame = SharedSpark.spark().createDataFrame(
+        java.util.Arrays.stream(expected).map(RowFactory::create).toList(), actual.schema());
+    SharedSpark.base().assertDataFrameNoOrderEquals(expectedFrame, actual);
+  }
+
+  @Test
+  void everyRowIsAcceptedOrRejectedWithItsReason() {
+    Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"));
+    SatisfactionPipeline.Analysis analysis = analyse(settings);
+
+    assertRows(reasons(analysis),
+            new Object[] {null, "MISSING_RESPONSE_ID", "response_id"},
+            new Object[] {"r4", "MISSING_CUSTOMER_ID", "customer_id"},
+            new Object[] {"r5", "INVALID_DATE", "survey_date=2025-02-30"},
+            new Object[] {"r6", "SCORE_OUT_OF_RANGE", "nps=11"},
+            new Object[] {"r7", "SCORE_OUT_OF_RANGE", "csat=4.5"},
+            new Object[] {"r8", "NO_SCORES", "no nps, csat, ces or dimension rating"},
+            new Object[] {"r1", "DUPLICATE_RESPONSE_ID", "response_id=r1"},
+            new Object[] {"r10", "MALFORMED_RECORD", "could not be parsed"},
+            new Object[] {"r12", "SCORE_OUT_OF_RANGE", "nps=abc"},
+            new Object[] {"r13", "SCORE_OUT_OF_RANGE", "dim_quality=0"},
+            new Object[] {"r14", "INVALID_DATE", "survey_date=2025/01/19"});
+
+    // Accepted: typed values, the first copy of r1 (with its comment), unmatched c9 kept as 'unknown'.
+    assertRows(analysis.facts().select("response_id", "region", "nps", "csat", "visits", "crm_matched", "comment"),
+            new Object[] {"r1", "north", 10, 5, 4.0, true, "Great, \"really\" 很好"},
+            new Object[] {"r2", "north", 6, null, 4.0, true, null},
+            new Object[] {"r11", "unknown", 9, 5, null, false, null},
+            new Object[] {"r15", "south", 7, 3, 2.5, true, null});
+  }
+
+  @Test
+  void crmRowsAreValidatedAndDeduplicated() {
+    Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"));
+    SatisfactionPipeline.Analysis analysis = analyse(settings);
+    assertRows(ResponseValidator.split(analysis.crm()).rejected().select("record_key", "reason", "detail"),
+            new Object[] {"c2", "DUPLICATE_CUSTOMER_ID", "customer_id=c2"},
+            new Object[] {"c3", "MALFORMED_RECORD", "visits=lots"},
+            new Object[] {null, "MISSING_CUSTOMER_ID", "customer_id"});
+    // the first c2 (south, 2.5) is the one joined
+    assertEquals(List.of("south"), analysis.facts().filter("customer_id = 'c2'").select("region").as(
+        org.apache.spark.sql.Encoders.STRING()).distinct().collectAsList());
+  }
+
+  @Test
+  void rejectPolicyRejectsUnmatchedCustomers() {
+    Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"), "unmatched-customer-policy=reject");
+    SatisfactionPipeline.Analysis analysis = analyse(settings);
+    assertEquals(1, reasons(analysis).filter("reason = 'UNMATCHED_CUSTOMER' AND record_key = 'r11'").count());
+    assertEquals(List.of("r1", "r15", "r2"), analysis.facts().select("response_id").orderBy("response_id")
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+  }
+
+  @Test
+  void windowKeepsOnlyResponsesInsideIt() {
+    Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"),
+        "window.mode=explicit", "window.start=2025-01-16", "window.end=2025-01-17");
+    SatisfactionPipeline.Analysis analysis = analyse(settings);
+    assertEquals(List.of("r2"), analysis.facts().select("response_id")
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+  }
+}
