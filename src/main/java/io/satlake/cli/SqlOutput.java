@@ -1,5 +1,6 @@
 package io.satlake.cli;
 
+import io.satlake.io.Csv;
 import java.io.PrintStream;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -17,9 +18,9 @@ public final class SqlOutput {
     }
     String[] columns = result.columns();
     if (format.equals("csv")) {
-      out.println(csvLine(List.of(columns).stream().map(c -> (Object) c).toList()));
+      out.println(Csv.line(List.of(columns).stream().map(c -> (Object) c).toList()));
       for (Row row : rows) {
-        out.println(csvLine(values(row)));
+        out.println(Csv.line(values(row)));
       }
     } else {
       int[] width = new int[columns.length];
@@ -64,18 +65,5 @@ public final class SqlOutput {
 
   private static String pad(String s, int width) {
     return s + " ".repeat(Math.max(0, width - s.length()));
-  }
-
-  static String csvLine(List<Object> values) {
-    StringBuilder line = new StringBuilder();
-    for (int i = 0; i < values.size(); i++) {
-      Object v = values.get(i);
-      String s = v == null ? "" : v.toString();
-      if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
-        s = "\"" + s.replace("\"", "\"\"") + "\"";
-      }
-      line.append(i == 0 ? "" : ",").append(s);
-    }
-    return line.toString();
   }
 }

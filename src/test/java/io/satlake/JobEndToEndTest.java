@@ -1,0 +1,141 @@
+package io.satlake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.satlake.config.Settings;
+import io.satlake.config.SettingsLoader;
+import io.satlake.io.OutputTables;
+import io.satlake.report.RunResult;
+import io.satlake.sample.SampleDataGenerator;
+import io.satlake.testing.SharedSpark;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Generated data through the whole job, run twice for one date and once for another: the
+ * counts reconcile with what the generator planted, reruns replace rather than duplicate, and
+ * every table is registered in the metastore with its comments.
+ */
+class JobEndToEndTest {
+  static final LocalDate DECEMBER = LocalDate.of(2025, 12, 31);
+  static final LocalDate JUNE = LocalDate.of(2025, 6, 30);
+  static final String DB = "satlake_e2e";
+
+  @TempDir
+  static Path dir;
+  static SparkSession spark;
+  static Settings settings;
+  static SampleDataGenerator.Summary planted;
+  static RunResult first;
+  static Map<String, Long> rowsAfterFirstRun = new TreeMap<>();
+  static long juneScoreRows;
+
+  @BeforeAll
+  static void runTheJob() {
+    spark = SharedSpark.spark();
+    planted = SampleDataGenerator.generate(spark, new SampleDataGenerator.Options(3000, 300,
+        dir.resolve("input").toString(), SampleDataGenerator.Format.CSV, 11));
+    settings = SettingsLoader.load(null, Map.of(
+        "inputs.responses.path", dir.resolve("input/responses").toString(),
+        "inputs.crm.path", dir.resolve("input/crm").toString(),
+        "warehouse", dir.resolve("warehouse").toString(),
+        "database", DB));
+    first = SatisfactionJob.runJob(spark, settings, DECEMBER);
+    for (String table : tables()) {
+      rowsAfterFirstRun.put(table, rowsFor(table, DECEMBER));
+    }
+    SatisfactionJob.runJob(spark, settings, JUNE);
+    juneScoreRows = rowsFor(OutputTables.SEGMENT_SCORES, JUNE);
+    SatisfactionJob.runJob(spark, settings, DECEMBER);
+  }
+
+  static List<String> tables() {
+    return List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS, OutputTables.RESPONSE_FACTS,
+        OutputTables.REJECTED_RESPONSES);
+  }
+
+  static long rowsFor(String table, LocalDate runDate) {
+    return spark.table(DB + "." + table).filter("run_date = DATE'" + runDate + "'").count();
+  }
+
+  @Test
+  void countsReconcileWithWhatTheGeneratorPlanted() {
+    RunResult.Counts c = first.responses();
+    assertEquals(c.read(), c.accepted() + c.rejected());
+    assertEquals(planted.goodResponses(), c.accepted());
+    Map<String, Long> expected = new TreeMap<>(planted.plantedBadRows());
+    expected.values().removeIf(n -> n == 0);
+    assertEquals(expected, c.rejectedByReason());
+    assertEquals(planted.unmatchedGoodResponses(), first.unmatched());
+    assertEquals(planted.customers(), first.crm().accepted());
+    assertEquals(planted.goodResponses(), first.inWindow()); // all history up to the run date
+  }
+
+  @Test
+  void runLogRecordsEveryRunWithReconciledCounts() {
+    List<Row> log = spark.table(DB + ".run_log").collectAsList();
+    assertEquals(3, log.size());
+    for (Row run : log) {
+      assertEquals("succeeded", run.getAs("status"));
+      long read = run.getAs("responses_read");
+      long accepted = run.getAs("responses_accepted");
+      long rejected = run.getAs("responses_rejected");
+      assertEquals(read, accepted + rejected);
+      assertEquals(settings.configHash(), run.getAs("config_hash"));
+      assertFalse(run.<scala.collection.Map<String, Double>>getAs("stage_seconds").isEmpty());
+    }
+  }
+
+  @Test
+  void rerunningADateReplacesItsRowsAndLeavesOtherDatesAlone() {
+    for (String table : tables()) {
+      assertTrue(rowsAfterFirstRun.get(table) > 0, table);
+      assertEquals(rowsAfterFirstRun.get(table), rowsFor(table, DECEMBER), table + " after the rerun");
+    }
+    assertEquals(juneScoreRows, rowsFor(OutputTables.SEGMENT_SCORES, JUNE));
+    assertEquals(planted.goodResponses(), rowsFor(OutputTables.RESPONSE_FACTS, DECEMBER));
+    // June's window ends on the run date: fewer responses than December's
+    assertTrue(rowsFor(OutputTables.RESPONSE_FACTS, JUNE) < planted.goodResponses());
+    // the latest commit on segment_scores carries the rerun's id as userMetadata
+    String lastRun = spark.table(DB + ".run_log").orderBy(org.apache.spark.sql.functions.col("started_at").desc())
+        .select("run_id").as(Encoders.STRING()).first();
+    String committed = spark.sql("DESCRIBE HISTORY " + DB + ".segment_scores LIMIT 1").select("userMetadata")
+        .as(Encoders.STRING()).first();
+    assertEquals(lastRun, committed);
+  }
+
+  @Test
+  void everyTableIsReadableThroughTheMetastoreWithComments() throws Exception {
+    List<String> registered = spark.catalog().listTables(DB).select("name").as(Encoders.STRING()).collectAsList();
+    for (String table : List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS,
+        OutputTables.RESPONSE_FACTS, OutputTables.REJECTED_RESPONSES, OutputTables.RUN_LOG)) {
+      assertTrue(registered.contains(table), table + " registered");
+      assertTrue(spark.sql("SELECT * FROM " + DB + "." + table).count() > 0, table + " readable");
+      String comment = spark.sql("DESCRIBE TABLE EXTENDED " + DB + "." + table)
+          .filter("col_name = 'Comment'").select("data_type").as(Encoders.STRING()).first();
+      assertFalse(comment == null || comment.isBlank(), table + " has a comment");
+      spark.catalog().listColumns(DB, table).collectAsList().forEach(column ->
+          assertFalse(column.description() == null || column.description().isBlank(),
+              table + "." + column.name() + " has a comment"));
+    }
+  }
+
+  @Test
+  void responseFactsCarryNoFreeTextOrRawCustomerId() {
+    List<String> columns = List.of(spark.table(DB + ".response_facts").columns());
+    assertFalse(columns.contains("comment"));
+    assertFalse(columns.contains("customer_id"));
+    assertTrue(columns.contains("customer_key"));
+  }
+}
