@@ -1,0 +1,123 @@
+package io.satlake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.satlake.testing.SharedSpark;
+import io.satlake.testing.TestInputs;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every user mistake ends in one clear line on stderr and its exit code; --help works everywhere. */
+class CommandLineTest {
+  @TempDir
+  static Path dir;
+  static Path responses;
+  static Path crm;
+
+  record Outcome(int code, String out, String err) {}
+
+  @BeforeAll
+  static void inputs() {
+    SharedSpark.spark(); // the commands below reuse the test JVM's session
+    responses = TestInputs.csv(dir, "responses", "response_id,customer_id,survey_date,nps", "r1,c1,2025-01-01,9");
+    crm = TestInputs.csv(dir, "crm", "customer_id,region", "c1,north");
+  }
+
+  static Outcome execute(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = SatisfactionJob.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  static void assertFails(int code, String message, String... args) {
+    Outcome o = execute(args);
+    assertEquals(code, o.code(), o.err());
+    assertTrue(o.err().contains(message), "stderr should say '" + message + "' but was: " + o.err());
+    assertTrue(!o.err().contains("\tat "), "no stack trace: " + o.err());
+  }
+
+  private static String[] run(String... extra) {
+    String[] base = {"run", "--run-date", "2025-01-31", "--set", "warehouse=" + dir.resolve("wh"),
+        "--set", "database=satlake_cli", "--set", "inputs.responses.path=" + responses,
+        "--set", "inputs.crm.path=" + crm};
+    String[] all = java.util.Arrays.copyOf(base, base.length + extra.length);
+    System.arraycopy(extra, 0, all, base.length, extra.length);
+    return all;
+  }
+
+  @Test
+  void helpForEveryCommand() {
+    for (String command : new String[] {"run", "demo", "generate", "sql"}) {
+      Outcome o = execute(command, "--help");
+      assertEquals(0, o.code());
+      assertTrue(o.out().startsWith("usage: satlake " + command), o.out());
+    }
+    assertEquals(0, execute("--help").code());
+  }
+
+  @Test
+  void usageMistakesExitWithTwo() {
+    assertFails(2, "usage: satlake <command>");
+    assertFails(2, "unknown command 'runn'", "runn");
+    assertFails(2, "unknown option --bogus", "run", "--bogus", "1");
+    assertFails(2, "--run-date YYYY-MM-DD is required", "run");
+    assertFails(2, "--run-date must be a calendar date YYYY-MM-DD, got '2025-02-30'", "run", "--run-date", "2025-02-30");
+    assertFails(2, "option --run-date needs a value", "run", "--run-date");
+    assertFails(2, "--set expects key=value", "run", "--run-date", "2025-01-01", "--set", "min-n");
+    assertFails(2, "config file not found", "run", "--run-date", "2025-01-01", "--config", "/no/such.conf");
+    assertFails(2, "--responses and --customers are required", "generate", "--out", dir.toString());
+    assertFails(2, "--format must be csv or parquet", "generate", "--responses", "5", "--customers", "2",
+        "--out", dir.toString(), "--format", "xml");
+  }
+
+  @Test
+  void configProblemsNameTheirKeysAllAtOnce() {
+    Outcome o = execute(run("--set", "satlake.nonsense=1", "--set", "min-n=0", "--set", "period-grain=week",
+        "--set", "window.mode=explicit"));
+    assertEquals(2, o.code(), o.err());
+    for (String expected : new String[] {"satlake.nonsense: unknown key", "satlake.min-n: must be at least 1",
+        "satlake.period-grain: 'week' is not one of month, quarter",
+        "satlake.window: mode 'explicit' needs both start and end"}) {
+      assertTrue(o.err().contains(expected), expected + " in: " + o.err());
+    }
+    assertFails(2, "satlake.segments.combinations: [region, nowhere]",
+        run("--set", "segments.combinations=[[region, nowhere]]"));
+    assertFails(2, "'bad-name' is not a valid name", run("--set", "dimensions=[bad-name]"));
+  }
+
+  @Test
+  void inputMistakesExitWithThree() {
+    assertFails(3, "satlake.inputs.responses.path: input not found: /no/such/folder",
+        run("--set", "inputs.responses.path=/no/such/folder"));
+    // the responses file lacks columns the default mapping names
+    assertFails(3, "has no column 'channel' (configured by satlake.inputs.responses.columns.channel)",
+        run("--set", "dimensions=[]"));
+    String[] onlyNps = {"--set", "dimensions=[]", "--set", "inputs.responses.columns.csat=null",
+        "--set", "inputs.responses.columns.ces=null", "--set", "inputs.responses.columns.channel=null",
+        "--set", "inputs.responses.columns.complaint_category=null", "--set", "inputs.responses.columns.comment=null"};
+    assertFails(3, "CRM input " + crm + " has no column 'channel' (configured by satlake.segments.dimensions",
+        run(onlyNps));
+    String[] regionOnly = java.util.Arrays.copyOf(onlyNps, onlyNps.length + 6);
+    System.arraycopy(new String[] {"--set", "segments.dimensions=[region]", "--set", "segments.combinations=[]",
+        "--set", "segments.correlation-levels=[]"}, 0, regionOnly, onlyNps.length, 6);
+    assertFails(3, "CRM input " + crm + " has no column 'visit_frequency' (configured by satlake.behaviour-drivers)",
+        run(regionOnly));
+  }
+
+  @Test
+  void sqlReportsBadStatements() {
+    assertFails(2, "sql: expects exactly one quoted SQL statement", "sql");
+    assertFails(2, "sql: ", "sql", "SELEC 1", "--set", "warehouse=" + dir.resolve("wh"));
+    Outcome o = execute("sql", "SELECT 1 AS one, 'a,b' AS two", "--format", "csv", "--set", "warehouse=" + dir.resolve("wh"));
+    assertEquals(0, o.code(), o.err());
+    assertEquals("one,two\n1,\"a,b\"\n", o.out());
+  }
+}
