@@ -64,19 +64,31 @@ public final class SatisfactionJob {
   private static final String DEMO_HELP = """
       usage: satlake demo [--run-date YYYY-MM-DD] [--responses N] [--customers M] [--config FILE] [--set key=value ...]
 
-      Generates CSV sample data into target/sample-data (if not there yet), runs the job on it
-      for the run date (default 2025-12-31, the end of the sample) and prints a summary.
+      Generates CSV sample data into target/sample-data (only if it is not there yet), runs the
+      job on it and prints a summary. The inputs are always that sample; every other key comes
+      from the config as for `run` (warehouse, database, window, ...).
 
-        --responses N    sample size when generating (default 20000)
-        --customers M    CRM size when generating (default 2000)
+        --run-date D     the run date (default 2025-12-31, the end of the sample)
+        --responses N    sample size when generating (default 20000; ignored once the sample exists)
+        --customers M    CRM size when generating (default 2000; ignored once the sample exists)
+        --config FILE    HOCON file overriding reference.conf
+        --set key=value  override one key
       """;
 
   private static final String GENERATE_HELP = """
       usage: satlake generate --responses N --customers M --out DIR [--format csv|parquet] [--seed S]
 
       Writes DIR/responses and DIR/crm in the input contract: realistic correlations, skewed
-      complaint categories, multilingual comments, ~2% customers missing from the CRM, and a few
-      rows of every rejection reason. The same arguments always give the same data.
+      complaint categories, multilingual comments, about 2% of responses from customers missing
+      from the CRM, and a few planted rows of every response rejection reason (Parquet cannot
+      hold malformed lines or bad dates, so those two are CSV only). The same arguments always
+      give the same data.
+
+        --responses N    good responses to write (required)
+        --customers M    CRM customers to write (required)
+        --out DIR        output folder, local or s3a:// (required; overwritten)
+        --format F       csv (default) or parquet
+        --seed S         random seed (default 42)
       """;
 
   private static final String SQL_HELP = """
@@ -133,7 +145,7 @@ public final class SatisfactionJob {
   }
 
   private static void run(String[] args, PrintStream out) {
-    Arguments a = Arguments.parse("run", args, Set.of("run-date", "config"));
+    Arguments a = Arguments.parse("run", args, Set.of("run-date", "config", "set"));
     if (helped(a, RUN_HELP, out)) {
       return;
     }
@@ -146,7 +158,7 @@ public final class SatisfactionJob {
   }
 
   private static void demo(String[] args, PrintStream out) {
-    Arguments a = Arguments.parse("demo", args, Set.of("run-date", "config", "responses", "customers"));
+    Arguments a = Arguments.parse("demo", args, Set.of("run-date", "config", "set", "responses", "customers"));
     if (helped(a, DEMO_HELP, out)) {
       return;
     }
@@ -201,7 +213,8 @@ public final class SatisfactionJob {
         new DeltaSink(spark, settings).append(OutputTables.RUN, log, runId);
       } catch (RuntimeException logFailure) {
         if (error == null) {
-          throw logFailure;
+          throw new SatlakeException(SatlakeException.ExitCode.RUN_FAILED,
+              "run " + runId + " wrote its tables but not its run_log row: " + logFailure);
         }
         // the run already failed; its error is the one to report
       }
@@ -236,7 +249,7 @@ public final class SatisfactionJob {
   }
 
   private static void sql(String[] args, PrintStream out) {
-    Arguments a = Arguments.parse("sql", args, Set.of("format", "limit", "config"));
+    Arguments a = Arguments.parse("sql", args, Set.of("format", "limit", "config", "set"));
     if (helped(a, SQL_HELP, out)) {
       return;
     }

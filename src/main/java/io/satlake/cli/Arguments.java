@@ -24,7 +24,7 @@ public final class Arguments {
     this.command = command;
   }
 
-  /** @param valued options that take a value (without "--"); "set" is always accepted */
+  /** @param valued options that take a value (without "--"), "set" among them where overrides are allowed */
   public static Arguments parse(String command, String[] args, Set<String> valued) {
     Arguments parsed = new Arguments(command);
     for (int i = 0; i < args.length; i++) {
@@ -35,11 +35,11 @@ public final class Arguments {
         String name = arg.substring(2);
         String value = null;
         int eq = name.indexOf('=');
-        if (eq > 0 && !name.startsWith("set")) {
+        if (eq > 0) { // --name=value
           value = name.substring(eq + 1);
           name = name.substring(0, eq);
         }
-        if (!name.equals("set") && !valued.contains(name)) {
+        if (!valued.contains(name)) {
           throw SatlakeException.usage(command + ": unknown option --" + name + " (see " + command + " --help)");
         }
         if (value == null) {

@@ -46,12 +46,15 @@ public final class SparkSessions {
   }
 
   /**
-   * Per-run SQL settings: strict date parsing, and shuffle partitions sized from the input
-   * (configured value, or one per 64 MiB of input between 2 and 4 per core; AQE coalesces).
+   * Per-run SQL settings: strict date parsing, and shuffle partitions: the configured value, else
+   * the one the launcher set, else one per 64 MiB of input between 2 and 4 per core (AQE coalesces).
    */
   public static void configureRun(SparkSession spark, Settings settings, long inputBytes) {
     spark.conf().set("spark.sql.legacy.timeParserPolicy", "CORRECTED");
     int partitions = settings.spark().shufflePartitions();
+    if (partitions == 0 && spark.sparkContext().getConf().contains("spark.sql.shuffle.partitions")) {
+      return;
+    }
     if (partitions == 0) {
       int cores = spark.sparkContext().defaultParallelism();
       long byInput = (inputBytes + BYTES_PER_SHUFFLE_PARTITION - 1) / BYTES_PER_SHUFFLE_PARTITION;

@@ -17,8 +17,8 @@ final class ScoreState {
   final long[] meanN;
   final long[] meanSum;
   final long[] meanSumSquares;
+  /** First response date of a period state (window states leave it unset). */
   LocalDate firstDate;
-  LocalDate lastDate;
 
   ScoreState(int meanScores) {
     meanN = new long[meanScores];
@@ -37,12 +37,6 @@ final class ScoreState {
       meanN[i] += other.meanN[i];
       meanSum[i] += other.meanSum[i];
       meanSumSquares[i] += other.meanSumSquares[i];
-    }
-    if (firstDate == null || (other.firstDate != null && other.firstDate.isBefore(firstDate))) {
-      firstDate = other.firstDate;
-    }
-    if (lastDate == null || (other.lastDate != null && other.lastDate.isAfter(lastDate))) {
-      lastDate = other.lastDate;
     }
   }
 }

@@ -44,9 +44,13 @@ public final class SegmentScores {
     periods.forEach((key, state) -> windows
         .computeIfAbsent(new Key(key.segment(), null), k -> new ScoreState(meanScores.size())).add(state));
 
+    // With no window start (all history), every window row starts at the first response analysed.
+    LocalDate windowStart = window.start() != null ? window.start()
+        : periods.values().stream().map(s -> s.firstDate).min(LocalDate::compareTo).orElse(window.end());
+    DateRange bounds = new DateRange(windowStart, window.end());
     List<Row> rows = new ArrayList<>();
-    windows.forEach((key, state) -> rows.add(finish(key, state, true, settings, runDate, runId, window, meanScores)));
-    periods.forEach((key, state) -> rows.add(finish(key, state, false, settings, runDate, runId, window, meanScores)));
+    windows.forEach((key, state) -> rows.add(finish(key, state, true, settings, runDate, runId, bounds, meanScores)));
+    periods.forEach((key, state) -> rows.add(finish(key, state, false, settings, runDate, runId, bounds, meanScores)));
     SparkSession spark = facts.sparkSession();
     return spark.createDataFrame(rows, OutputTables.segmentScores(settings).schema());
   }
@@ -62,7 +66,7 @@ public final class SegmentScores {
     dimensions.forEach(d -> select.add(Identifiers.quote(d)));
     dimensions.forEach(d -> select.add("grouping(" + Identifiers.quote(d) + ")"));
     select.add(PERIOD_START).add("count(*)").add("count(nps)").add("count_if(nps >= 9)").add("count_if(nps <= 6)")
-        .add("count(csat)").add("count_if(csat >= 4)").add("min(survey_date)").add("max(survey_date)");
+        .add("count(csat)").add("count_if(csat >= 4)").add("min(survey_date)");
     for (String score : meanScores) {
       String c = "CAST(" + Identifiers.quote(score) + " AS BIGINT)";
       select.add("count(" + c + ")").add("sum(" + c + ")").add("sum(" + c + " * " + c + ")");
@@ -101,7 +105,6 @@ public final class SegmentScores {
       s.csatN = row.getLong(at++);
       s.csatTop2 = row.getLong(at++);
       s.firstDate = row.getDate(at++).toLocalDate();
-      s.lastDate = row.getDate(at++).toLocalDate();
       for (int m = 0; m < meanScores.size(); m++) {
         s.meanN[m] = row.getLong(at++);
         s.meanSum[m] = row.isNullAt(at) ? 0 : row.getLong(at);
@@ -126,7 +129,7 @@ public final class SegmentScores {
     LocalDate end;
     if (wholeWindow) {
       v.add(WINDOW);
-      start = window.start() != null ? window.start() : s.firstDate;
+      start = window.start();
       end = window.end();
     } else {
       v.add(settings.periodGrain().label());

@@ -58,7 +58,8 @@ public final class RunSummary {
   private static String figure(Row row, String value, String low, String high, String n) {
     Object v = row.getAs(value);
     if (v == null) {
-      return String.format(Locale.ROOT, "suppressed (n=%d)", row.<Long>getAs(n));
+      long count = row.<Long>getAs(n);
+      return count == 0 ? "no answers" : String.format(Locale.ROOT, "suppressed (n=%d)", count);
     }
     return String.format(Locale.ROOT, "%6.1f [%.1f, %.1f] n=%,d", (Double) v, row.<Double>getAs(low),
         row.<Double>getAs(high), row.<Long>getAs(n));

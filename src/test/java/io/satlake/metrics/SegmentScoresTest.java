@@ -131,6 +131,8 @@ class SegmentScoresTest {
     assertNull(south.getAs("dim_quality"));
     assertNull(south.getAs("dim_quality_low"));
     assertTrue(south.<Boolean>getAs("suppressed"));
+    // all window rows share the window's bounds: south's own first response is 2025-01-07
+    assertEquals(Date.valueOf("2025-01-05"), south.getAs("period_start"));
 
     Row januaryApp = find("month", "channel", "app", null, "2025-01-01");
     assertEquals(1L, januaryApp.<Long>getAs("n_responses"));
