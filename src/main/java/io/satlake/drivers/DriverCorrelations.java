@@ -1,6 +1,8 @@
 package io.satlake.drivers;
 
+import static org.apache.spark.sql.functions.approx_count_distinct;
 import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.corr;
 import static org.apache.spark.sql.functions.count;
@@ -8,6 +10,7 @@ import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import io.satlake.config.Identifiers;
 import io.satlake.config.Settings;
@@ -24,6 +27,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
@@ -32,116 +36,167 @@ import org.apache.spark.sql.types.DataTypes;
  *
  * <p>The sample of a target is its complete cases: CRM-matched responses carrying the target and
  * every driver, so the correlations of a target form one consistent matrix (the one key-driver
- * analysis decomposes) and agree with MLlib's {@code Correlation} on the same rows. Each sample
- * row is expanded once per (target, level); average ranks come from value counts per variable
- * (ties share their mean rank), and one aggregation yields every coefficient.
+ * analysis decomposes) and agree with MLlib's {@code Correlation} on the same rows.
+ *
+ * <p>Each response is expanded once per level and carries all targets; a target's sample is the
+ * rows where it is present. Average ranks (ties share their mean rank) are exact, from value
+ * counts over that sample only, with no global sort. One aggregation yields every coefficient
+ * ({@code corr} skips rows where either side is NULL, which is exactly the target's sample).
  */
 public final class DriverCorrelations {
   public static final String OVERALL = "overall";
-  private static final String TARGET = "target";
   private static final String LEVEL = "level";
   private static final String SEGMENT = "segment_value";
-  private static final String Y = "y";
+  /** Up to this many distinct values a behaviour driver's rank table is always broadcast. */
+  private static final long MAX_BROADCAST_VALUES = 1000;
 
   private DriverCorrelations() {}
 
   public static Dataset<Row> compute(Dataset<Row> facts, Settings settings, LocalDate runDate, String runId) {
     List<String> drivers = settings.driverColumns();
-    List<String> levels = settings.segments().correlationLevels();
-    Dataset<Row> expanded = expand(facts, drivers, levels);
-    List<String> variables = new ArrayList<>();
-    variables.add(Y);
+    Dataset<Row> expanded = expand(facts, drivers, settings.segments().correlationLevels());
+    List<String> variables = new ArrayList<>(targetColumns());
+    List<String> fewValues = new ArrayList<>(targetColumns()); // the targets and dimensions are scales
+    List<String> behaviour = settings.behaviourDrivers();
+    long[] distinct = distinctValues(facts, behaviour);
     for (int i = 0; i < drivers.size(); i++) {
       variables.add(x(i));
+      if (i >= behaviour.size() || distinct[i] <= MAX_BROADCAST_VALUES) {
+        fewValues.add(x(i));
+      }
     }
-    Dataset<Row> ranks = averageRanks(expanded, variables);
-    Dataset<Row> ranked = expanded;
-    for (String variable : variables) {
-      ranked = ranked.join(ranks.filter(col("variable").equalTo(variable))
-              .select(col(TARGET), col(LEVEL), col(SEGMENT), col("value").as(variable), col("avg_rank").as(rank(variable))),
-          scala.collection.JavaConverters.asScalaBuffer(List.of(TARGET, LEVEL, SEGMENT, variable)).toSeq());
-    }
+    Dataset<Row> ranked = withRanks(expanded, variables, fewValues);
     List<Column> aggregates = new ArrayList<>();
-    aggregates.add(count(lit(1)).as("n"));
-    for (int i = 0; i < drivers.size(); i++) {
-      aggregates.add(corr(col(Y), col(x(i))).as("pearson_" + i));
-      aggregates.add(corr(col(rank(Y)), col(rank(x(i)))).as("spearman_" + i));
+    for (String t : Settings.TARGETS) {
+      aggregates.add(count(col(y(t))).as("n_" + t));
+      for (int i = 0; i < drivers.size(); i++) {
+        aggregates.add(corr(col(y(t)), col(x(i))).as("pearson_" + t + "_" + i));
+        aggregates.add(corr(col(rank(t, y(t))), col(rank(t, x(i)))).as("spearman_" + t + "_" + i));
+      }
     }
-    List<Row> coefficients = ranked.groupBy(TARGET, LEVEL, SEGMENT)
+    List<Row> coefficients = ranked.groupBy(LEVEL, SEGMENT)
         .agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new))
-        .collectAsList(); // one row per target × segment: small
+        .collectAsList(); // one row per segment: small
 
     List<Row> rows = new ArrayList<>();
     for (Row c : coefficients) {
-      for (int i = 0; i < drivers.size(); i++) {
-        for (String method : List.of("pearson", "spearman")) {
-          rows.add(outputRow(c, drivers.get(i), method, c.getAs(method + "_" + i), settings, runDate, runId));
+      for (String t : Settings.TARGETS) {
+        long n = c.getAs("n_" + t);
+        if (n == 0) {
+          continue;
+        }
+        for (int i = 0; i < drivers.size(); i++) {
+          for (String method : List.of("pearson", "spearman")) {
+            rows.add(outputRow(c, t, n, drivers.get(i), method, c.getAs(method + "_" + t + "_" + i), settings,
+                runDate, runId));
+          }
         }
       }
     }
     return facts.sparkSession().createDataFrame(rows, OutputTables.driverCorrelations(settings).schema());
   }
 
-  /** One row per complete case × target present × level, with the drivers renamed x0..xk. */
+  /**
+   * One row per complete case × level: level, segment_value, each target as y_&lt;target&gt;
+   * (NULL when absent) and the drivers as x0..xk.
+   */
   static Dataset<Row> expand(Dataset<Row> facts, List<String> drivers, List<String> levels) {
     Column complete = col(CrmEnricher.MATCHED);
-    List<Column> xs = new ArrayList<>();
+    List<Column> columns = new ArrayList<>();
     for (int i = 0; i < drivers.size(); i++) {
       complete = complete.and(col(Identifiers.quote(drivers.get(i))).isNotNull());
-      xs.add(col(Identifiers.quote(drivers.get(i))).cast(DataTypes.DoubleType).as(x(i)));
+      columns.add(col(Identifiers.quote(drivers.get(i))).cast(DataTypes.DoubleType).as(x(i)));
     }
-    List<Column> targets = new ArrayList<>();
+    Column anyTarget = lit(false);
     for (String t : Settings.TARGETS) {
-      targets.add(struct(lit(t).as(TARGET), col(t).cast(DataTypes.DoubleType).as(Y)));
+      anyTarget = anyTarget.or(col(t).isNotNull());
+      columns.add(col(t).cast(DataTypes.DoubleType).as(y(t)));
     }
     List<Column> segments = new ArrayList<>();
     segments.add(struct(lit(OVERALL).as(LEVEL), lit("").as(SEGMENT)));
     for (String level : levels) {
       segments.add(struct(lit(level).as(LEVEL), col(Identifiers.quote(level)).as(SEGMENT)));
     }
-    List<Column> xNames = new ArrayList<>();
-    for (int i = 0; i < drivers.size(); i++) {
-      xNames.add(col(x(i)));
+    columns.add(explode(array(segments.toArray(Column[]::new))).as("s"));
+    List<Column> flat = new ArrayList<>(List.of(col("s." + LEVEL).as(LEVEL), col("s." + SEGMENT).as(SEGMENT)));
+    for (String t : Settings.TARGETS) {
+      flat.add(col(y(t)));
     }
-    // Spark allows one generator per select: targets first, then levels.
-    return facts.filter(complete)
-        .select(with(xs, array(targets.toArray(Column[]::new)).as("targets"),
-            array(segments.toArray(Column[]::new)).as("segments")))
-        .select(with(xNames, explode(col("targets")).as("t"), col("segments")))
-        .filter(col("t." + Y).isNotNull())
-        .select(with(xNames, explode(col("segments")).as("s"), col("t")))
-        .select(with(xNames, col("t." + TARGET).as(TARGET), col("t." + Y).as(Y), col("s." + LEVEL).as(LEVEL),
-            col("s." + SEGMENT).as(SEGMENT)));
-  }
-
-  private static Column[] with(List<Column> tail, Column... head) {
-    List<Column> all = new ArrayList<>(Arrays.asList(head));
-    all.addAll(tail);
-    return all.toArray(Column[]::new);
+    for (int i = 0; i < drivers.size(); i++) {
+      flat.add(col(x(i)));
+    }
+    return facts.filter(complete.and(anyTarget)).select(columns.toArray(Column[]::new))
+        .select(flat.toArray(Column[]::new));
   }
 
   /**
-   * Average rank of every value of every variable within its (target, level, segment) sample:
-   * (values below) + (ties + 1) / 2, from one count per distinct value.
+   * Average ranks from value counts: per (segment, variable, value) the number of rows of each
+   * target's sample, cumulated into (values below) + (ties + 1) / 2 and joined back on the value.
+   * The count table of a variable with few values is tiny and broadcast; for a continuous one it
+   * has one row per distinct value and Spark (AQE) chooses the join. Adds
+   * rank_&lt;target&gt;_&lt;variable&gt;, NULL outside the target's sample.
    */
-  static Dataset<Row> averageRanks(Dataset<Row> expanded, List<String> variables) {
+  static Dataset<Row> withRanks(Dataset<Row> expanded, List<String> variables, List<String> fewValues) {
     List<Column> pairs = new ArrayList<>();
     for (String v : variables) {
       pairs.add(struct(lit(v).as("variable"), col(v).as("value")));
     }
-    Dataset<Row> counts = expanded
-        .select(col(TARGET), col(LEVEL), col(SEGMENT), explode(array(pairs.toArray(Column[]::new))).as("p"))
-        .groupBy(col(TARGET), col(LEVEL), col(SEGMENT), col("p.variable").as("variable"), col("p.value").as("value"))
-        .agg(count(lit(1)).as("ties"));
-    Column atOrBelow = sum(col("ties")).over(Window.partitionBy(TARGET, LEVEL, SEGMENT, "variable")
-        .orderBy("value").rowsBetween(Window.unboundedPreceding(), Window.currentRow()));
-    return counts.withColumn("avg_rank", atOrBelow.minus(col("ties").minus(1).divide(2.0)));
+    List<Column> counts = new ArrayList<>();
+    for (String t : Settings.TARGETS) {
+      counts.add(count(col("e." + y(t))).as("ties_" + t));
+    }
+    Dataset<Row> table = expanded
+        .select(col(LEVEL), col(SEGMENT), struct(targetColumns().stream().map(c -> col(c)).toArray(Column[]::new)).as("e"),
+            explode(array(pairs.toArray(Column[]::new))).as("p"))
+        .groupBy(col(LEVEL), col(SEGMENT), col("p.variable").as("variable"), col("p.value").as("value"))
+        .agg(counts.get(0), counts.subList(1, counts.size()).toArray(Column[]::new));
+    WindowSpec upToValue = Window.partitionBy(LEVEL, SEGMENT, "variable").orderBy("value")
+        .rowsBetween(Window.unboundedPreceding(), Window.currentRow());
+    for (String t : Settings.TARGETS) {
+      Column ties = col("ties_" + t);
+      table = table.withColumn("rank_" + t, sum(ties).over(upToValue).minus(ties.minus(1).divide(2.0)));
+    }
+    Dataset<Row> ranked = expanded;
+    for (String variable : variables) {
+      List<Column> lookup = new ArrayList<>(List.of(col(LEVEL), col(SEGMENT), col("value").as(variable)));
+      for (String t : rankedTargets(variable)) {
+        lookup.add(col("rank_" + t).as(rank(t, variable)));
+      }
+      Dataset<Row> ranks = table.filter(col("variable").equalTo(variable)).select(lookup.toArray(Column[]::new));
+      ranked = ranked.join(fewValues.contains(variable) ? broadcast(ranks) : ranks,
+          scala.collection.JavaConverters.asScalaBuffer(List.of(LEVEL, SEGMENT, variable)).toSeq(), "left");
+    }
+    for (String v : variables) {
+      for (String t : rankedTargets(v)) {
+        ranked = ranked.withColumn(rank(t, v), when(col(y(t)).isNotNull(), col(rank(t, v))));
+      }
+    }
+    return ranked;
   }
 
-  private static Row outputRow(Row c, String driver, String method, Double r, Settings settings, LocalDate runDate,
-      String runId) {
+  /** Targets a variable is ranked for: all of them for a driver, its own sample for a target. */
+  private static List<String> rankedTargets(String variable) {
+    return Settings.TARGETS.stream().filter(t -> !variable.startsWith("y_") || variable.equals(y(t))).toList();
+  }
+
+  /** Approximate distinct values of each behaviour driver: it only decides the broadcast. */
+  private static long[] distinctValues(Dataset<Row> facts, List<String> behaviour) {
+    if (behaviour.isEmpty()) {
+      return new long[0];
+    }
+    List<Column> counts = behaviour.stream()
+        .map(b -> approx_count_distinct(col(Identifiers.quote(b)), 0.02)).toList();
+    Row row = facts.agg(counts.get(0), counts.subList(1, counts.size()).toArray(Column[]::new)).first();
+    long[] distinct = new long[behaviour.size()];
+    for (int i = 0; i < distinct.length; i++) {
+      distinct[i] = row.getLong(i);
+    }
+    return distinct;
+  }
+
+  private static Row outputRow(Row c, String target, long n, String driver, String method, Double r,
+      Settings settings, LocalDate runDate, String runId) {
     String level = c.getAs(LEVEL);
-    long n = c.getAs("n");
     List<Object> v = new ArrayList<>();
     v.add(Date.valueOf(runDate));
     v.add(runId);
@@ -149,7 +204,7 @@ public final class DriverCorrelations {
     for (String l : settings.segments().correlationLevels()) {
       v.add(l.equals(level) ? c.getAs(SEGMENT) : null);
     }
-    v.add(c.getAs(TARGET));
+    v.add(target);
     v.add(driver);
     v.add(method);
     v.add(n);
@@ -164,12 +219,20 @@ public final class DriverCorrelations {
     return RowFactory.create(v.toArray());
   }
 
-  private static String x(int i) {
+  private static List<String> targetColumns() {
+    return Settings.TARGETS.stream().map(DriverCorrelations::y).toList();
+  }
+
+  static String y(String target) {
+    return "y_" + target;
+  }
+
+  static String x(int i) {
     return "x" + i;
   }
 
-  private static String rank(String variable) {
-    return "rank_" + variable;
+  static String rank(String target, String variable) {
+    return "rank_" + target + "_" + variable;
   }
 
   private static Double nanToNull(double value) {

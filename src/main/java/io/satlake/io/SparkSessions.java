@@ -51,6 +51,9 @@ public final class SparkSessions {
    */
   public static void configureRun(SparkSession spark, Settings settings, long inputBytes) {
     spark.conf().set("spark.sql.legacy.timeParserPolicy", "CORRECTED");
+    // One aggregation computes every correlation of a segment; Spark's default (100) would switch
+    // whole-stage codegen off for it and make it several times slower.
+    spark.conf().set("spark.sql.codegen.maxFields", 2000);
     int partitions = settings.spark().shufflePartitions();
     if (partitions == 0 && spark.sparkContext().getConf().contains("spark.sql.shuffle.partitions")) {
       return;

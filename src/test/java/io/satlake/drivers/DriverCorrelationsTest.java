@@ -136,10 +136,44 @@ class DriverCorrelationsTest {
   }
 
   @Test
+  void averageRanksAreCountedWithinEachTargetsSample() {
+    List<Row> facts = new ArrayList<>();
+    Random random = new Random(3);
+    for (int i = 0; i < 200; i++) { // a quarter without csat: the csat sample differs from the nps one
+      facts.add(RowFactory.create(random.nextBoolean() ? "north" : "south", random.nextInt(11),
+          random.nextInt(4) == 0 ? null : 1 + random.nextInt(5), 1 + random.nextInt(7), 1 + random.nextInt(7),
+          (double) random.nextInt(15), true));
+    }
+    Dataset<Row> expanded = DriverCorrelations.expand(SharedSpark.spark().createDataFrame(facts, FACTS),
+        List.of("visits", "dim_quality"), List.of("region"));
+    List<String> variables = List.of("y_nps", "y_csat", "x0", "x1");
+    Dataset<Row> broadcastRanks = DriverCorrelations.withRanks(expanded, variables, variables);
+    Dataset<Row> joinedRanks = DriverCorrelations.withRanks(expanded, variables, List.of());
+    SharedSpark.base().assertDataFrameNoOrderEquals(broadcastRanks, joinedRanks.select(
+        broadcastRanks.columns()[0], java.util.Arrays.copyOfRange(broadcastRanks.columns(), 1,
+            broadcastRanks.columns().length)));
+    List<Row> north = broadcastRanks.filter("level = 'region' AND segment_value = 'north'")
+        .select("y_csat", "x0", "rank_csat_x0", "rank_nps_x0").collectAsList();
+    double[] all = north.stream().mapToDouble(r -> r.getDouble(1)).toArray();
+    double[] expectedNps = ranks(all);
+    double[] inCsatSample = north.stream().filter(r -> !r.isNullAt(0)).mapToDouble(r -> r.getDouble(1)).toArray();
+    double[] expectedCsat = ranks(inCsatSample);
+    int k = 0;
+    for (int i = 0; i < north.size(); i++) {
+      assertEquals(expectedNps[i], north.get(i).getDouble(3), 1e-12);
+      if (north.get(i).isNullAt(0)) {
+        assertTrue(north.get(i).isNullAt(2), "no csat rank outside the csat sample");
+      } else {
+        assertEquals(expectedCsat[k++], north.get(i).getDouble(2), 1e-12);
+      }
+    }
+  }
+
+  @Test
   void agreesWithMllibCorrelationOverallAndPerSegment() {
     Random random = new Random(7);
     List<Row> facts = new ArrayList<>();
-    for (int i = 0; i < 600; i++) {
+    for (int i = 0; i < 3000; i++) { // > 1000 distinct visits: the continuous ranking path
       double latent = random.nextGaussian();
       int nps = (int) Math.max(0, Math.min(10, Math.round(7 + 2 * latent + random.nextGaussian())));
       int csat = (int) Math.max(1, Math.min(5, Math.round(3.8 + latent + random.nextGaussian())));
