@@ -142,6 +142,26 @@ class SegmentScoresTest {
   }
 
   @Test
+  void quarterRowsCoverTheirCalendarQuarter() {
+    StructType schema = new StructType().add("channel", DataTypes.StringType).add("region", DataTypes.StringType)
+        .add("survey_date", DataTypes.DateType).add("period_start", DataTypes.DateType)
+        .add("nps", DataTypes.IntegerType).add("csat", DataTypes.IntegerType).add("ces", DataTypes.IntegerType)
+        .add("dim_quality", DataTypes.IntegerType);
+    Date q1 = Date.valueOf("2025-01-01");
+    List<Row> facts = List.of(
+        RowFactory.create("web", "north", Date.valueOf("2025-01-05"), q1, 10, 5, 2, 7),
+        RowFactory.create("web", "north", Date.valueOf("2025-03-31"), q1, 0, 1, 7, 1));
+    Settings settings = TestInputs.small(dir, dir, dir, "min-n=1", "period-grain=quarter");
+    List<Row> rows = SegmentScores.compute(SharedSpark.spark().createDataFrame(facts, schema), settings,
+        LocalDate.of(2025, 12, 31), "run-q", settings.window().resolve(LocalDate.of(2025, 12, 31))).collectAsList();
+    Row quarter = rows.stream().filter(r -> r.getAs("period_grain").equals("quarter")
+        && r.getAs("segment_key").equals("overall")).findFirst().orElseThrow();
+    assertEquals(Date.valueOf("2025-03-31"), quarter.getAs("period_end"));
+    assertEquals(2L, quarter.<Long>getAs("n_responses"));
+    assertEquals(0.0, quarter.<Double>getAs("nps"), 1e-9); // one promoter, one detractor
+  }
+
+  @Test
   void periodRowsCoverTheirCalendarMonth() {
     Row february = find("month", "overall", null, null, "2025-02-01");
     assertEquals(3L, february.<Long>getAs("n_responses"));

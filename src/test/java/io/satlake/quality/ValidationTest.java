@@ -121,6 +121,13 @@ class ValidationTest {
   }
 
   @Test
+  void periodStartFollowsTheConfiguredGrain() {
+    Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"), "period-grain=quarter");
+    assertRows(analyse(settings).facts().filter("response_id = 'r15'").select("period_start"),
+        new Object[] {java.sql.Date.valueOf("2025-01-01")});
+  }
+
+  @Test
   void windowKeepsOnlyResponsesInsideIt() {
     Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"),
         "window.mode=explicit", "window.start=2025-01-16", "window.end=2025-01-17");
