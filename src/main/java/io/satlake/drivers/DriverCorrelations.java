@@ -1,6 +1,5 @@
 package io.satlake.drivers;
 
-import static org.apache.spark.sql.functions.approx_count_distinct;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
@@ -29,6 +28,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * driver_correlations: Pearson and Spearman of each target with each driver, overall and per
@@ -47,8 +47,8 @@ public final class DriverCorrelations {
   public static final String OVERALL = "overall";
   private static final String LEVEL = "level";
   private static final String SEGMENT = "segment_value";
-  /** Up to this many distinct values a behaviour driver's rank table is always broadcast. */
-  private static final long MAX_BROADCAST_VALUES = 1000;
+  /** A variable's rank table up to this many rows (~40 B each) is broadcast to the join. */
+  private static final long MAX_BROADCAST_ROWS = 2_000_000;
 
   private DriverCorrelations() {}
 
@@ -56,16 +56,20 @@ public final class DriverCorrelations {
     List<String> drivers = settings.driverColumns();
     Dataset<Row> expanded = expand(facts, drivers, settings.segments().correlationLevels());
     List<String> variables = new ArrayList<>(targetColumns());
-    List<String> fewValues = new ArrayList<>(targetColumns()); // the targets and dimensions are scales
-    List<String> behaviour = settings.behaviourDrivers();
-    long[] distinct = distinctValues(facts, behaviour);
     for (int i = 0; i < drivers.size(); i++) {
       variables.add(x(i));
-      if (i >= behaviour.size() || distinct[i] <= MAX_BROADCAST_VALUES) {
-        fewValues.add(x(i));
+    }
+    // The count table is read once per variable: materialize it once, and broadcast each
+    // variable's part when its actual size allows (always for scales; a continuous driver has a
+    // row per distinct value and segment).
+    Dataset<Row> ranks = rankTable(expanded, variables).persist(StorageLevel.MEMORY_AND_DISK());
+    List<String> broadcastable = new ArrayList<>();
+    for (Row size : ranks.groupBy("variable").count().collectAsList()) {
+      if (size.getLong(1) <= MAX_BROADCAST_ROWS) {
+        broadcastable.add(size.getString(0));
       }
     }
-    Dataset<Row> ranked = withRanks(expanded, variables, fewValues);
+    Dataset<Row> ranked = withRanks(expanded, ranks, variables, broadcastable);
     List<Column> aggregates = new ArrayList<>();
     for (String t : Settings.TARGETS) {
       aggregates.add(count(col(y(t))).as("n_" + t));
@@ -77,6 +81,7 @@ public final class DriverCorrelations {
     List<Row> coefficients = ranked.groupBy(LEVEL, SEGMENT)
         .agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new))
         .collectAsList(); // one row per segment: small
+    ranks.unpersist();
 
     List<Row> rows = new ArrayList<>();
     for (Row c : coefficients) {
@@ -131,12 +136,9 @@ public final class DriverCorrelations {
 
   /**
    * Average ranks from value counts: per (segment, variable, value) the number of rows of each
-   * target's sample, cumulated into (values below) + (ties + 1) / 2 and joined back on the value.
-   * The count table of a variable with few values is tiny and broadcast; for a continuous one it
-   * has one row per distinct value and Spark (AQE) chooses the join. Adds
-   * rank_&lt;target&gt;_&lt;variable&gt;, NULL outside the target's sample.
+   * target's sample, cumulated into rank_&lt;target&gt; = (values below) + (ties + 1) / 2.
    */
-  static Dataset<Row> withRanks(Dataset<Row> expanded, List<String> variables, List<String> fewValues) {
+  static Dataset<Row> rankTable(Dataset<Row> expanded, List<String> variables) {
     List<Column> pairs = new ArrayList<>();
     for (String v : variables) {
       pairs.add(struct(lit(v).as("variable"), col(v).as("value")));
@@ -156,6 +158,16 @@ public final class DriverCorrelations {
       Column ties = col("ties_" + t);
       table = table.withColumn("rank_" + t, sum(ties).over(upToValue).minus(ties.minus(1).divide(2.0)));
     }
+    return table;
+  }
+
+  /**
+   * Joins each variable's ranks back on its value, by broadcast for the given variables and by a
+   * join Spark (AQE) chooses for the others. Adds rank_&lt;target&gt;_&lt;variable&gt;, NULL
+   * outside the target's sample.
+   */
+  static Dataset<Row> withRanks(Dataset<Row> expanded, Dataset<Row> table, List<String> variables,
+      List<String> broadcastable) {
     Dataset<Row> ranked = expanded;
     for (String variable : variables) {
       List<Column> lookup = new ArrayList<>(List.of(col(LEVEL), col(SEGMENT), col("value").as(variable)));
@@ -163,7 +175,7 @@ public final class DriverCorrelations {
         lookup.add(col("rank_" + t).as(rank(t, variable)));
       }
       Dataset<Row> ranks = table.filter(col("variable").equalTo(variable)).select(lookup.toArray(Column[]::new));
-      ranked = ranked.join(fewValues.contains(variable) ? broadcast(ranks) : ranks,
+      ranked = ranked.join(broadcastable.contains(variable) ? broadcast(ranks) : ranks,
           scala.collection.JavaConverters.asScalaBuffer(List.of(LEVEL, SEGMENT, variable)).toSeq(), "left");
     }
     for (String v : variables) {
@@ -177,21 +189,6 @@ public final class DriverCorrelations {
   /** Targets a variable is ranked for: all of them for a driver, its own sample for a target. */
   private static List<String> rankedTargets(String variable) {
     return Settings.TARGETS.stream().filter(t -> !variable.startsWith("y_") || variable.equals(y(t))).toList();
-  }
-
-  /** Approximate distinct values of each behaviour driver: it only decides the broadcast. */
-  private static long[] distinctValues(Dataset<Row> facts, List<String> behaviour) {
-    if (behaviour.isEmpty()) {
-      return new long[0];
-    }
-    List<Column> counts = behaviour.stream()
-        .map(b -> approx_count_distinct(col(Identifiers.quote(b)), 0.02)).toList();
-    Row row = facts.agg(counts.get(0), counts.subList(1, counts.size()).toArray(Column[]::new)).first();
-    long[] distinct = new long[behaviour.size()];
-    for (int i = 0; i < distinct.length; i++) {
-      distinct[i] = row.getLong(i);
-    }
-    return distinct;
   }
 
   private static Row outputRow(Row c, String target, long n, String driver, String method, Double r,

@@ -147,8 +147,9 @@ class DriverCorrelationsTest {
     Dataset<Row> expanded = DriverCorrelations.expand(SharedSpark.spark().createDataFrame(facts, FACTS),
         List.of("visits", "dim_quality"), List.of("region"));
     List<String> variables = List.of("y_nps", "y_csat", "x0", "x1");
-    Dataset<Row> broadcastRanks = DriverCorrelations.withRanks(expanded, variables, variables);
-    Dataset<Row> joinedRanks = DriverCorrelations.withRanks(expanded, variables, List.of());
+    Dataset<Row> table = DriverCorrelations.rankTable(expanded, variables);
+    Dataset<Row> broadcastRanks = DriverCorrelations.withRanks(expanded, table, variables, variables);
+    Dataset<Row> joinedRanks = DriverCorrelations.withRanks(expanded, table, variables, List.of());
     SharedSpark.base().assertDataFrameNoOrderEquals(broadcastRanks, joinedRanks.select(
         broadcastRanks.columns()[0], java.util.Arrays.copyOfRange(broadcastRanks.columns(), 1,
             broadcastRanks.columns().length)));
