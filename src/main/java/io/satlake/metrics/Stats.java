@@ -1,7 +1,5 @@
 package io.satlake.metrics;
 
-import java.util.Arrays;
-import java.util.Comparator;
 import org.apache.commons.math3.distribution.TDistribution;
 import org.apache.commons.math3.special.Beta;
 
@@ -23,7 +21,6 @@ public final class Stats {
    * Relative rounding a sum of squares can carry per summed row; a centred sum of squares below
    * it is indistinguishable from zero (a constant 0.1 column does not cancel exactly).
    */
-  private static final double ROUNDING_PER_ROW = 16 * Math.ulp(1.0);
 
   private Stats() {}
 
@@ -219,64 +216,5 @@ public final class Stats {
   /** atanh via log1p, accurate near 0 and ±infinite at ±1 (which tanh maps back to ±1). */
   private static double atanh(double r) {
     return 0.5 * Math.log1p(2.0 * r / (1.0 - r));
-  }
-
-  /**
-   * Pearson r from sufficient statistics, so that one aggregation serves every pair of columns.
-   * Uses the n·Σxy − Σx·Σy form, which cancels digits when the data's mean is large against its
-   * spread: callers should centre large-magnitude data (for example subtract a rough mean or a
-   * reference date) before summing. NaN when n &lt; 2 or when either variance is zero or lies
-   * within the rounding of the sums; the result is clamped to [-1, 1] against last-bit rounding.
-   */
-  public static double pearson(
-      long n, double sumX, double sumY, double sumXX, double sumYY, double sumXY) {
-    if (n < 2) {
-      return Double.NaN;
-    }
-    double centredXX = n * sumXX - sumX * sumX;
-    double centredYY = n * sumYY - sumY * sumY;
-    if (isRoundingNoise(centredXX, n, sumXX) || isRoundingNoise(centredYY, n, sumYY)) {
-      return Double.NaN;
-    }
-    double centredXY = n * sumXY - sumX * sumY;
-    double r = centredXY / (Math.sqrt(centredXX) * Math.sqrt(centredYY));
-    return Math.max(-1.0, Math.min(1.0, r));
-  }
-
-  private static boolean isRoundingNoise(double centredSquares, long n, double sumOfSquares) {
-    return centredSquares <= ROUNDING_PER_ROW * n * (n * sumOfSquares);
-  }
-
-  /**
-   * 1-based ranks in input order, ties sharing the mean of the positions they occupy, so that
-   * Spearman's rho is simply {@link #pearson} over these ranks.
-   *
-   * @throws IllegalArgumentException when a value is NaN (it has no place in the order)
-   */
-  public static double[] averageRanks(double[] values) {
-    Integer[] order = new Integer[values.length];
-    for (int i = 0; i < values.length; i++) {
-      if (Double.isNaN(values[i])) {
-        throw new IllegalArgumentException("cannot rank NaN at index " + i);
-      }
-      order[i] = i;
-    }
-    Arrays.sort(order, Comparator.comparingDouble(i -> values[i]));
-    double[] ranks = new double[values.length];
-    int runStart = 0;
-    while (runStart < order.length) {
-      int runEnd = runStart + 1;
-      // == rather than the sort's comparison, so that -0.0 and 0.0 tie.
-      while (runEnd < order.length && values[order[runEnd]] == values[order[runStart]]) {
-        runEnd++;
-      }
-      // Positions runStart+1 .. runEnd (1-based) have mean (runStart + 1 + runEnd) / 2.
-      double sharedRank = (runStart + 1 + runEnd) / 2.0;
-      for (int k = runStart; k < runEnd; k++) {
-        ranks[order[k]] = sharedRank;
-      }
-      runStart = runEnd;
-    }
-    return ranks;
   }
 }

