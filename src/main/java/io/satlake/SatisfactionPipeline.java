@@ -18,7 +18,6 @@ import io.satlake.io.Sources;
 import io.satlake.metrics.SegmentScores;
 import io.satlake.quality.CrmValidator;
 import io.satlake.quality.ResponseValidator;
-import io.satlake.quality.Validated;
 import io.satlake.report.RunResult;
 import io.satlake.report.RunResult.Counts;
 import io.satlake.report.StageClock;
