@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.try_to_timestamp;
 import static org.apache.spark.sql.functions.when;
 
 import io.satlake.config.Identifiers;
@@ -83,8 +84,7 @@ final class RawField {
         || type instanceof org.apache.spark.sql.types.TimestampNTZType) {
       return to_date(value());
     }
-    String text = isString() ? "trim(" + Sources.RAW + "." + Identifiers.quote(name) + ")"
-        : "CAST(" + Sources.RAW + "." + Identifiers.quote(name) + " AS STRING)";
-    return expr("CAST(try_to_timestamp(" + text + ", '" + pattern.replace("'", "") + "') AS DATE)");
+    Column text = isString() ? trim(value()) : value().cast(DataTypes.StringType);
+    return try_to_timestamp(text, lit(pattern)).cast(DataTypes.DateType);
   }
 }

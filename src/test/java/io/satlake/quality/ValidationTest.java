@@ -128,6 +128,29 @@ class ValidationTest {
   }
 
   @Test
+  void jsonLinesAndTimestampPatternsAreValidatedToo() throws java.io.IOException {
+    Path json = java.nio.file.Files.createDirectories(dir.resolve("json"));
+    java.nio.file.Files.writeString(json.resolve("part.json"), String.join("\n",
+        "{\"response_id\": \"j1\", \"customer_id\": \"c1\", \"responded_at\": \"2025-01-02T08:30:00\", \"nps\": 9}",
+        "{\"response_id\": \"j2\", \"customer_id\": \"c1\", \"responded_at\": \"2025-01-02\", \"nps\": 9}",
+        "{\"response_id\": \"j3\", \"customer_id\": \"c1\", \"responded_at\": \"2025-01-03T09:00:00\", \"nps\": 12}",
+        "{\"response_id\": \"j4\", \"customer_id\": ",
+        "{\"response_id\": \"j5\", \"customer_id\": \"c2\", \"responded_at\": \"2025-01-04T10:00:00\", \"nps\": \"7\"}")
+        + "\n");
+    Settings settings = TestInputs.small(json, crm, dir.resolve("wh"), "inputs.responses.format=json",
+        "inputs.responses.columns.survey_date=responded_at", "inputs.responses.date-format=\"yyyy-MM-dd'T'HH:mm:ss\"",
+        "dimensions=[]");
+    SatisfactionPipeline.Analysis analysis = analyse(settings);
+    assertRows(reasons(analysis),
+        new Object[] {"j2", "INVALID_DATE", "survey_date=2025-01-02"},
+        new Object[] {"j3", "SCORE_OUT_OF_RANGE", "nps=12"},
+        new Object[] {null, "MALFORMED_RECORD", "could not be parsed"});
+    assertRows(analysis.facts().select("response_id", "survey_date", "nps"),
+        new Object[] {"j1", java.sql.Date.valueOf("2025-01-02"), 9},
+        new Object[] {"j5", java.sql.Date.valueOf("2025-01-04"), 7});
+  }
+
+  @Test
   void windowKeepsOnlyResponsesInsideIt() {
     Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"),
         "window.mode=explicit", "window.start=2025-01-16", "window.end=2025-01-17");
