@@ -63,25 +63,29 @@ public final class DriverCorrelations {
     // variable's part when its actual size allows (always for scales; a continuous driver has a
     // row per distinct value and segment).
     Dataset<Row> ranks = rankTable(expanded, variables).persist(StorageLevel.MEMORY_AND_DISK());
-    List<String> broadcastable = new ArrayList<>();
-    for (Row size : ranks.groupBy("variable").count().collectAsList()) {
-      if (size.getLong(1) <= MAX_BROADCAST_ROWS) {
-        broadcastable.add(size.getString(0));
+    List<Row> coefficients;
+    try {
+      List<String> broadcastable = new ArrayList<>();
+      for (Row size : ranks.groupBy("variable").count().collectAsList()) {
+        if (size.getLong(1) <= MAX_BROADCAST_ROWS) {
+          broadcastable.add(size.getString(0));
+        }
       }
-    }
-    Dataset<Row> ranked = withRanks(expanded, ranks, variables, broadcastable);
-    List<Column> aggregates = new ArrayList<>();
-    for (String t : Settings.TARGETS) {
-      aggregates.add(count(col(y(t))).as("n_" + t));
-      for (int i = 0; i < drivers.size(); i++) {
-        aggregates.add(corr(col(y(t)), col(x(i))).as("pearson_" + t + "_" + i));
-        aggregates.add(corr(col(rank(t, y(t))), col(rank(t, x(i)))).as("spearman_" + t + "_" + i));
+      Dataset<Row> ranked = withRanks(expanded, ranks, variables, broadcastable);
+      List<Column> aggregates = new ArrayList<>();
+      for (String t : Settings.TARGETS) {
+        aggregates.add(count(col(y(t))).as("n_" + t));
+        for (int i = 0; i < drivers.size(); i++) {
+          aggregates.add(corr(col(y(t)), col(x(i))).as("pearson_" + t + "_" + i));
+          aggregates.add(corr(col(rank(t, y(t))), col(rank(t, x(i)))).as("spearman_" + t + "_" + i));
+        }
       }
+      coefficients = ranked.groupBy(LEVEL, SEGMENT)
+          .agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new))
+          .collectAsList(); // one row per segment: small
+    } finally {
+      ranks.unpersist();
     }
-    List<Row> coefficients = ranked.groupBy(LEVEL, SEGMENT)
-        .agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new))
-        .collectAsList(); // one row per segment: small
-    ranks.unpersist();
 
     List<Row> rows = new ArrayList<>();
     for (Row c : coefficients) {
