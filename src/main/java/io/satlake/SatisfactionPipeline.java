@@ -15,6 +15,7 @@ import io.satlake.drivers.DriverCorrelations;
 import io.satlake.io.DeltaSink;
 import io.satlake.io.OutputTables;
 import io.satlake.io.Sources;
+import io.satlake.io.TableSpec;
 import io.satlake.metrics.SegmentScores;
 import io.satlake.quality.CrmValidator;
 import io.satlake.quality.ResponseValidator;
@@ -92,12 +93,13 @@ public final class SatisfactionPipeline {
 
       DeltaSink sink = new DeltaSink(spark, settings);
       Map<String, String> locations = new LinkedHashMap<>();
-      clock.time("write_tables", () -> {
-        write(sink, OutputTables.responseFacts(settings), responseFacts(facts, runDate, runId), runDate, runId, locations);
-        write(sink, OutputTables.REJECTED, rejected(responses, crm, runDate, runId), runDate, runId, locations);
-        write(sink, OutputTables.segmentScores(settings), scores, runDate, runId, locations);
-        write(sink, OutputTables.driverCorrelations(settings), correlations, runDate, runId, locations);
-      });
+      Map<TableSpec, Dataset<Row>> outputs = new LinkedHashMap<>();
+      outputs.put(OutputTables.responseFacts(settings), responseFacts(facts, runDate, runId));
+      outputs.put(OutputTables.REJECTED, rejected(responses, crm, runDate, runId));
+      outputs.put(OutputTables.segmentScores(settings), scores);
+      outputs.put(OutputTables.driverCorrelations(settings), correlations);
+      clock.time("write_tables", () -> sink.replaceRunDate(outputs, runDate, runId));
+      outputs.keySet().forEach(spec -> locations.put(spec.name(), sink.location(spec.name())));
       locations.put(OutputTables.RUN_LOG, sink.location(OutputTables.RUN_LOG));
       return new RunResult(runId, runDate, window, responseCounts.counts(), crmCounts, responseCounts.inWindow(),
           responseCounts.unmatched(), scores, correlations, locations);
@@ -156,9 +158,4 @@ public final class SatisfactionPipeline {
         .withColumn("run_id", lit(runId));
   }
 
-  private static void write(DeltaSink sink, io.satlake.io.TableSpec spec, Dataset<Row> rows, LocalDate runDate,
-      String runId, Map<String, String> locations) {
-    sink.replaceRunDate(spec, rows, runDate, runId);
-    locations.put(spec.name(), sink.location(spec.name()));
-  }
 }

@@ -7,6 +7,11 @@ import io.satlake.config.Settings;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -35,6 +40,39 @@ public final class DeltaSink {
 
   public String qualifiedName(String table) {
     return Identifiers.quote(settings.database()) + "." + Identifiers.quote(table);
+  }
+
+  /**
+   * Replaces the run date's rows of several tables, each in its own commit. The tables are
+   * written concurrently: each write spends much of its time in driver-side Delta and metastore
+   * work, during which the others keep the executors busy. Fails with the first failure after
+   * every write has ended.
+   */
+  public void replaceRunDate(Map<TableSpec, Dataset<Row>> tables, LocalDate runDate, String runId) {
+    ensureDatabase();
+    ExecutorService pool = Executors.newFixedThreadPool(tables.size());
+    try {
+      List<Future<?>> writes = new ArrayList<>();
+      tables.forEach((spec, rows) -> writes.add(pool.submit(() -> replaceRunDate(spec, rows, runDate, runId))));
+      RuntimeException failure = null;
+      for (Future<?> write : writes) {
+        try {
+          write.get();
+        } catch (ExecutionException e) {
+          if (failure == null) {
+            failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while writing tables", e);
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    } finally {
+      pool.shutdown();
+    }
   }
 
   /** Replaces the run date's rows of the table with {@code rows}, conformed to the spec. */
@@ -66,14 +104,18 @@ public final class DeltaSink {
     return columns.toArray(Column[]::new);
   }
 
-  /** Creates the database and the (empty) table with its comments on first use. */
-  private void ensureTable(TableSpec spec) {
+  private synchronized void ensureDatabase() {
     if (!databaseReady) {
       spark.sql("CREATE DATABASE IF NOT EXISTS " + Identifiers.quote(settings.database())
           + " COMMENT 'satlake customer-satisfaction analytics' LOCATION '"
           + sqlString(new Path(warehouseRoot(), settings.database()).toString()) + "'");
       databaseReady = true;
     }
+  }
+
+  /** Creates the database and the (empty) table with its comments on first use. */
+  private void ensureTable(TableSpec spec) {
+    ensureDatabase();
     StringBuilder ddl = new StringBuilder("CREATE TABLE IF NOT EXISTS ")
         .append(qualifiedName(spec.name())).append(" (");
     for (int i = 0; i < spec.columns().size(); i++) {
