@@ -230,13 +230,13 @@ public final class SatisfactionJob {
     long responses = a.longOption("responses", -1);
     long customers = a.longOption("customers", -1);
     if (responses < 1 || customers < 1) {
-      throw SatlakeException.usage("generate: --responses and --customers are required and must be at least 1");
+      throw SatlakeException.usage("--responses and --customers are required and must be at least 1");
     }
     String outDir = a.required("out");
     SampleDataGenerator.Format format = switch (a.option("format", "csv").toLowerCase(Locale.ROOT)) {
       case "csv" -> SampleDataGenerator.Format.CSV;
       case "parquet" -> SampleDataGenerator.Format.PARQUET;
-      default -> throw SatlakeException.usage("generate: --format must be csv or parquet, got '" + a.option("format", "") + "'");
+      default -> throw SatlakeException.usage("--format must be csv or parquet, got '" + a.option("format", "") + "'");
     };
     Settings settings = SettingsLoader.load(null, Map.of("spark.catalog", "in-memory"));
     SparkSession spark = SparkSessions.create(settings);
@@ -255,11 +255,11 @@ public final class SatisfactionJob {
     }
     List<String> statement = a.positional();
     if (statement.size() != 1) {
-      throw SatlakeException.usage("sql: expects exactly one quoted SQL statement (see sql --help)");
+      throw SatlakeException.usage("expects exactly one quoted SQL statement (see sql --help)");
     }
     String format = a.option("format", "table");
     if (!format.equals("table") && !format.equals("csv")) {
-      throw SatlakeException.usage("sql: --format must be table or csv, got '" + format + "'");
+      throw SatlakeException.usage("--format must be table or csv, got '" + format + "'");
     }
     int limit = (int) Math.min(Integer.MAX_VALUE, a.longOption("limit", 1000));
     Settings settings = settings(a);
@@ -272,7 +272,7 @@ public final class SatisfactionJob {
       result = spark.sql(statement.get(0));
     } catch (Exception e) { // Scala's AnalysisException (parse errors included) is undeclared
       if (e instanceof org.apache.spark.sql.AnalysisException analysis) {
-        throw SatlakeException.usage("sql: " + analysis.getSimpleMessage());
+        throw SatlakeException.usage(analysis.getSimpleMessage());
       }
       throw e;
     }

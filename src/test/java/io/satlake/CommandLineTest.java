@@ -68,7 +68,7 @@ class CommandLineTest {
     assertFails(2, "usage: satlake <command>");
     assertFails(2, "unknown command 'runn'", "runn");
     assertFails(2, "unknown option --bogus", "run", "--bogus", "1");
-    assertFails(2, "--run-date YYYY-MM-DD is required", "run");
+    assertFails(2, "satlake run: --run-date YYYY-MM-DD is required", "run");
     assertFails(2, "--run-date must be a calendar date YYYY-MM-DD, got '2025-02-30'", "run", "--run-date", "2025-02-30");
     assertFails(2, "option --run-date needs a value", "run", "--run-date");
     assertFails(2, "--set expects key=value", "run", "--run-date", "2025-01-01", "--set", "min-n");
@@ -117,8 +117,8 @@ class CommandLineTest {
 
   @Test
   void sqlReportsBadStatements() {
-    assertFails(2, "sql: expects exactly one quoted SQL statement", "sql");
-    assertFails(2, "sql: ", "sql", "SELEC 1", "--set", "warehouse=" + dir.resolve("wh"));
+    assertFails(2, "satlake sql: expects exactly one quoted SQL statement", "sql");
+    assertFails(2, "satlake sql: [PARSE_SYNTAX_ERROR]", "sql", "SELEC 1", "--set", "warehouse=" + dir.resolve("wh"));
     Outcome o = execute("sql", "SELECT 1 AS one, 'a,b' AS two", "--format", "csv", "--set", "warehouse=" + dir.resolve("wh"));
     assertEquals(0, o.code(), o.err());
     assertEquals("one,two\n1,\"a,b\"\n", o.out());

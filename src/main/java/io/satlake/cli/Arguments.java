@@ -40,18 +40,18 @@ public final class Arguments {
           name = name.substring(0, eq);
         }
         if (!valued.contains(name)) {
-          throw SatlakeException.usage(command + ": unknown option --" + name + " (see " + command + " --help)");
+          throw SatlakeException.usage("unknown option --" + name + " (see " + command + " --help)");
         }
         if (value == null) {
           if (i + 1 >= args.length) {
-            throw SatlakeException.usage(command + ": option --" + name + " needs a value");
+            throw SatlakeException.usage("option --" + name + " needs a value");
           }
           value = args[++i];
         }
         if (name.equals("set")) {
           int at = value.indexOf('=');
           if (at <= 0) {
-            throw SatlakeException.usage(command + ": --set expects key=value, got '" + value + "'");
+            throw SatlakeException.usage("--set expects key=value, got '" + value + "'");
           }
           parsed.overrides.put(value.substring(0, at).trim(), value.substring(at + 1));
         } else {
@@ -75,7 +75,7 @@ public final class Arguments {
   public String required(String name) {
     String value = options.get(name);
     if (value == null) {
-      throw SatlakeException.usage(command + ": --" + name + " is required (see " + command + " --help)");
+      throw SatlakeException.usage("--" + name + " is required (see " + command + " --help)");
     }
     return value;
   }
@@ -92,7 +92,7 @@ public final class Arguments {
       }
       return parsed;
     } catch (NumberFormatException e) {
-      throw SatlakeException.usage(command + ": --" + name + " must be a non-negative whole number, got '" + value + "'");
+      throw SatlakeException.usage("--" + name + " must be a non-negative whole number, got '" + value + "'");
     }
   }
 
@@ -100,14 +100,14 @@ public final class Arguments {
     String value = options.get(name);
     if (value == null) {
       if (fallback == null) {
-        throw SatlakeException.usage(command + ": --" + name + " YYYY-MM-DD is required");
+        throw SatlakeException.usage("--" + name + " YYYY-MM-DD is required");
       }
       return fallback;
     }
     try {
       return LocalDate.parse(value);
     } catch (DateTimeParseException e) {
-      throw SatlakeException.usage(command + ": --" + name + " must be a calendar date YYYY-MM-DD, got '" + value + "'");
+      throw SatlakeException.usage("--" + name + " must be a calendar date YYYY-MM-DD, got '" + value + "'");
     }
   }
 
@@ -121,7 +121,7 @@ public final class Arguments {
 
   public void noPositional() {
     if (!positional.isEmpty()) {
-      throw SatlakeException.usage(command + ": unexpected argument '" + positional.get(0) + "' (see " + command + " --help)");
+      throw SatlakeException.usage("unexpected argument '" + positional.get(0) + "' (see " + command + " --help)");
     }
   }
 }
