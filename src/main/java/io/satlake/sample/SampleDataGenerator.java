@@ -112,7 +112,8 @@ public final class SampleDataGenerator {
       long goodResponses, long unmatchedGoodResponses, long customers, Map<String, Long> plantedBadRows) {}
 
   private static final List<String> PLANTED_REASONS = Stream.of(MALFORMED_RECORD, MISSING_RESPONSE_ID,
-      MISSING_CUSTOMER_ID, INVALID_DATE, SCORE_OUT_OF_RANGE, NO_SCORES, DUPLICATE_RESPONSE_ID).map(Enum::name).toList();
+      MISSING_CUSTOMER_ID, INVALID_DATE, SCORE_OUT_OF_RANGE, NO_SCORES, DUPLICATE_RESPONSE_ID)
+      .map(Enum::name).toList();
 
   private static final StructType RESPONSES_SCHEMA = new StructType()
       .add("response_id", DataTypes.StringType)
