@@ -16,6 +16,7 @@ import io.satlake.io.DeltaSink;
 import io.satlake.io.OutputTables;
 import io.satlake.io.Sources;
 import io.satlake.io.TableSpec;
+import io.satlake.metrics.SatisfactionIndex;
 import io.satlake.metrics.SegmentScores;
 import io.satlake.quality.CrmValidator;
 import io.satlake.quality.ResponseValidator;
@@ -63,7 +64,8 @@ public final class SatisfactionPipeline {
     Dataset<Row> responses = CrmEnricher.enrich(classified, crmAccepted, settings, segments);
     Dataset<Row> facts = ResponseValidator.split(responses).accepted().filter(inWindow(window))
         .withColumn(SegmentScores.PERIOD_START,
-            date_trunc(settings.periodGrain().sqlUnit(), col("survey_date")).cast(DataTypes.DateType));
+            date_trunc(settings.periodGrain().sqlUnit(), col("survey_date")).cast(DataTypes.DateType))
+        .withColumn(Settings.SATISFACTION_INDEX, SatisfactionIndex.of(settings));
     return new Analysis(responses, crm, facts);
   }
 

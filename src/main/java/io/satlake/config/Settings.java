@@ -13,6 +13,7 @@ public record Settings(
     ResponsesInput responses,
     CrmInput crm,
     List<String> dimensions,
+    Map<String, Double> indexWeights,
     List<String> behaviourDrivers,
     Segments segments,
     Window window,
@@ -107,6 +108,9 @@ public record Settings(
     drivers.addAll(dimensionColumns());
     return drivers;
   }
+
+  /** The per-response satisfaction index (0-100), see {@code SatisfactionIndex}. */
+  public static final String SATISFACTION_INDEX = "satisfaction_index";
 
   /** Scores that are targets of the driver correlations. */
   public static final List<String> TARGETS = List.of("nps", "csat", "ces");

@@ -46,7 +46,7 @@ public final class SettingsLoader {
   private static final String ROOT = "satlake";
   /** Subtrees whose keys are the user's own (names of dimensions, Spark settings). */
   private static final Set<String> OPEN_SUBTREES = Set.of(
-      "satlake.inputs.responses.dimension-columns", "satlake.spark.conf");
+      "satlake.inputs.responses.dimension-columns", "satlake.satisfaction-index.weights", "satlake.spark.conf");
 
   private final List<String> problems = new ArrayList<>();
   private final Config config;
@@ -142,6 +142,7 @@ public final class SettingsLoader {
         problems.add("satlake.inputs.responses.dimension-columns." + key + ": not a configured dimension");
       }
     }
+    Map<String, Double> indexWeights = indexWeights(dimensions);
     Segments segments = segments(dimensions, behaviour);
     Window window = window();
     int minN = intAtLeast("satlake.min-n", 1);
@@ -166,8 +167,34 @@ public final class SettingsLoader {
     return new Settings(
         new ResponsesInput(responses.path(), responses.format(), responses.columns(), dimensionSources,
             responses.dateFormat()),
-        crm, dimensions, behaviour, segments, window, grain, minN, policy, warehouse, database, spark,
+        crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, policy, warehouse, database, spark,
         hash(config.getConfig(ROOT)));
+  }
+
+  /** A weight for every dimension: the configured one, 1 for a dimension not listed. */
+  private Map<String, Double> indexWeights(List<String> dimensions) {
+    String path = "satlake.satisfaction-index.weights";
+    Map<String, Double> weights = new LinkedHashMap<>();
+    dimensions.forEach(d -> weights.put(d, 1.0));
+    stringMap(path).forEach((dimension, value) -> {
+      if (!dimensions.contains(dimension)) {
+        problems.add(path + "." + dimension + ": not a configured dimension");
+        return;
+      }
+      try {
+        double weight = Double.parseDouble(value);
+        if (!(weight >= 0) || Double.isInfinite(weight)) {
+          throw new NumberFormatException();
+        }
+        weights.put(dimension, weight);
+      } catch (NumberFormatException e) {
+        problems.add(path + "." + dimension + ": '" + value + "' must be a number >= 0");
+      }
+    });
+    if (!dimensions.isEmpty() && weights.values().stream().allMatch(w -> w == 0)) {
+      problems.add(path + ": at least one weight must be above 0");
+    }
+    return weights;
   }
 
   private Segments segments(List<String> dimensions, List<String> behaviour) {

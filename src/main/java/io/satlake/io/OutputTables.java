@@ -108,6 +108,8 @@ public final class OutputTables {
     for (String dimension : settings.dimensions()) {
       t.add("dim_" + dimension, IntegerType, "Rating of " + dimension + " 1-7");
     }
+    t.add(Settings.SATISFACTION_INDEX, DoubleType,
+        "Satisfaction index 0-100: weighted mean of the present dimension ratings, each rescaled (x - 1) / 6 x 100");
     for (String behaviour : settings.behaviourDrivers()) {
       t.add(behaviour, DoubleType, "CRM behaviour " + behaviour + " (NULL when not in the CRM)");
     }
