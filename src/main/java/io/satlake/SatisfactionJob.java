@@ -30,7 +30,7 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Entry point, locally (scripts/satlake) and on a cluster (spark-submit --class
- * io.satlake.SatisfactionJob satlake.jar run --run-date D ...). Commands: run, demo, generate, sql.
+ * io.satlake.SatisfactionJob satlake.jar run --run-date D ...). Commands: run, demo, generate, sql, bench.
  */
 public final class SatisfactionJob {
   /** Where the demo writes its sample input and the run date that covers all of it. */
@@ -45,6 +45,7 @@ public final class SatisfactionJob {
         demo      generate sample data (if absent) and run the job on it, then print a summary
         generate  write deterministic sample input data (responses and CRM)
         sql       query the tables in the warehouse
+        bench     time the full job on Parquet input (wall, stages, rows/s per core, peak memory)
 
       exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration, 3 bad input
       """;
@@ -123,6 +124,7 @@ public final class SatisfactionJob {
         case "demo" -> demo(rest, out);
         case "generate" -> generate(rest, out);
         case "sql" -> sql(rest, out);
+        case "bench" -> Benchmark.bench(rest, out);
         default -> throw SatlakeException.usage("unknown command '" + command + "'\n" + USAGE);
       }
       return 0;
@@ -186,11 +188,14 @@ public final class SatisfactionJob {
         + " WHERE period_grain = 'window' ORDER BY nps DESC\"");
   }
 
-  /** Runs the pipeline and writes the run_log row, also when the run fails. */
   static RunResult runJob(SparkSession spark, Settings settings, LocalDate runDate) {
+    return runJob(spark, settings, runDate, new StageClock());
+  }
+
+  /** Runs the pipeline and writes the run_log row, also when the run fails. */
+  static RunResult runJob(SparkSession spark, Settings settings, LocalDate runDate, StageClock clock) {
     String runId = runDate + "-" + UUID.randomUUID().toString().substring(0, 8);
     Instant started = Instant.now();
-    StageClock clock = new StageClock();
     SparkSessions.configureRun(spark, settings, SparkSessions.inputBytes(spark,
         settings.responses().path() == null ? "" : settings.responses().path(),
         settings.crm().path() == null ? "" : settings.crm().path()));

@@ -61,7 +61,8 @@ public final class SatisfactionPipeline {
     Dataset<Row> crm = CrmValidator.classify(rawCrm, settings, crmSegmentColumns);
     Dataset<Row> crmAccepted = ResponseValidator.split(crm).accepted();
     Dataset<Row> classified = ResponseValidator.classify(rawResponses.frame(), settings, rawResponses.segmentColumns());
-    Dataset<Row> responses = CrmEnricher.enrich(classified, crmAccepted, settings, segments);
+    Dataset<Row> responses = ResponseValidator.withRawRecord(
+        CrmEnricher.enrich(classified, crmAccepted, settings, segments), "response_id");
     Dataset<Row> facts = ResponseValidator.split(responses).accepted().filter(inWindow(window))
         .withColumn(SegmentScores.PERIOD_START,
             date_trunc(settings.periodGrain().sqlUnit(), col("survey_date")).cast(DataTypes.DateType))
@@ -91,7 +92,7 @@ public final class SatisfactionPipeline {
       Dataset<Row> scores = clock.time("segment_scores",
           () -> SegmentScores.compute(facts, settings, runDate, runId, window));
       Dataset<Row> correlations = clock.time("driver_correlations",
-          () -> DriverCorrelations.compute(facts, settings, runDate, runId));
+          () -> DriverCorrelations.compute(facts, ResponseValidator.split(crm).accepted(), settings, runDate, runId));
 
       DeltaSink sink = new DeltaSink(spark, settings);
       Map<String, String> locations = new LinkedHashMap<>();
@@ -148,8 +149,7 @@ public final class SatisfactionPipeline {
         .withColumn("run_id", lit(runId))
         .withColumn("customer_key", sha2(col("customer_id"), 256))
         .withColumn("nps_group", when(col("nps").geq(9), "promoter").when(col("nps").geq(7), "passive")
-            .when(col("nps").isNotNull(), "detractor"))
-        .withColumn("has_comment", col("comment").isNotNull());
+            .when(col("nps").isNotNull(), "detractor"));
   }
 
   private static Dataset<Row> rejected(Dataset<Row> responses, Dataset<Row> crm, LocalDate runDate, String runId) {

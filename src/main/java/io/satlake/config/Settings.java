@@ -19,6 +19,7 @@ public record Settings(
     Window window,
     PeriodGrain periodGrain,
     int minN,
+    int rankBins,
     UnmatchedPolicy unmatchedPolicy,
     String warehouse,
     String database,

@@ -146,6 +146,7 @@ public final class SettingsLoader {
     Segments segments = segments(dimensions, behaviour);
     Window window = window();
     int minN = intAtLeast("satlake.min-n", 1);
+    int rankBins = intAtLeast("satlake.correlations.rank-bins", 2);
     String warehouse = string("satlake.warehouse");
     String database = identifier("satlake.database");
     SparkSettings spark = new SparkSettings(
@@ -167,7 +168,7 @@ public final class SettingsLoader {
     return new Settings(
         new ResponsesInput(responses.path(), responses.format(), responses.columns(), dimensionSources,
             responses.dateFormat()),
-        crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, policy, warehouse, database, spark,
+        crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, rankBins, policy, warehouse, database, spark,
         hash(config.getConfig(ROOT)));
   }
 

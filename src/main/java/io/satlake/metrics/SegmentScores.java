@@ -62,14 +62,30 @@ public final class SegmentScores {
       List<String> meanScores) {
     String view = "satlake_scores_" + UUID.randomUUID().toString().replace('-', '_');
     facts.createOrReplaceTempView(view);
+    // Every score is a mergeable count or integer sum, so the responses are aggregated once at
+    // the finest grain (all dimensions × period) and the grouping sets roll up that small
+    // result: no grouping-set expansion of the responses themselves.
+    StringJoiner fine = new StringJoiner(", ");
     StringJoiner select = new StringJoiner(", ");
+    dimensions.forEach(d -> fine.add(Identifiers.quote(d)));
     dimensions.forEach(d -> select.add(Identifiers.quote(d)));
     dimensions.forEach(d -> select.add("grouping(" + Identifiers.quote(d) + ")"));
-    select.add(PERIOD_START).add("count(*)").add("count(nps)").add("count_if(nps >= 9)").add("count_if(nps <= 6)")
-        .add("count(csat)").add("count_if(csat >= 4)").add("min(survey_date)");
+    fine.add(PERIOD_START);
+    select.add(PERIOD_START);
+    int sums = 0;
+    for (String count : List.of("count(*)", "count(nps)", "count_if(nps >= 9)", "count_if(nps <= 6)", "count(csat)",
+        "count_if(csat >= 4)")) {
+      fine.add(count + " AS s" + sums);
+      select.add("sum(s" + sums++ + ")");
+    }
+    fine.add("min(survey_date) AS first_date");
+    select.add("min(first_date)");
     for (String score : meanScores) {
       String c = "CAST(" + Identifiers.quote(score) + " AS BIGINT)";
-      select.add("count(" + c + ")").add("sum(" + c + ")").add("sum(" + c + " * " + c + ")");
+      for (String sum : List.of("count(" + c + ")", "sum(" + c + ")", "sum(" + c + " * " + c + ")")) {
+        fine.add(sum + " AS s" + sums);
+        select.add("sum(s" + sums++ + ")");
+      }
     }
     StringJoiner sets = new StringJoiner(", ");
     for (List<String> level : settings.segments().levels()) {
@@ -81,7 +97,8 @@ public final class SegmentScores {
     StringJoiner groupBy = new StringJoiner(", ");
     dimensions.forEach(d -> groupBy.add(Identifiers.quote(d)));
     groupBy.add(PERIOD_START);
-    String sql = "SELECT " + select + " FROM " + view + " GROUP BY " + groupBy + " GROUPING SETS (" + sets + ")";
+    String sql = "SELECT " + select + " FROM (SELECT " + fine + " FROM " + view + " GROUP BY " + groupBy
+        + ") GROUP BY " + groupBy + " GROUPING SETS (" + sets + ")";
     List<Row> aggregated;
     try {
       aggregated = facts.sparkSession().sql(sql).collectAsList(); // one row per segment × period: small

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.when;
 
 import io.satlake.config.Settings;
@@ -47,10 +46,8 @@ public final class CrmValidator {
         .when(customerId.blank(), lit("customer_id"));
     columns.add(reason.as(ResponseValidator.REASON));
     columns.add(detail.as(ResponseValidator.DETAIL));
-    columns.add(customerId.text().as(ResponseValidator.RECORD_KEY));
-    columns.add(coalesce(col(Sources.CORRUPT_RECORD), to_json(col(Sources.RAW))).as(ResponseValidator.RAW_RECORD));
-    columns.add(col(Sources.INPUT_POSITION));
-    return ResponseValidator.markDuplicates(raw.select(columns.toArray(Column[]::new)), "customer_id",
-        RejectReason.DUPLICATE_CUSTOMER_ID);
+    columns.addAll(List.of(col(Sources.RAW), col(Sources.CORRUPT_RECORD), col(Sources.INPUT_POSITION)));
+    return ResponseValidator.withRawRecord(ResponseValidator.finish(raw.select(columns.toArray(Column[]::new)),
+        "customer_id", RejectReason.DUPLICATE_CUSTOMER_ID), "customer_id");
   }
 }

@@ -1,11 +1,13 @@
 package io.satlake.quality;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.when;
 
@@ -18,7 +20,6 @@ import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
@@ -31,6 +32,9 @@ public final class ResponseValidator {
   public static final String DETAIL = "detail";
   public static final String RECORD_KEY = "record_key";
   public static final String RAW_RECORD = "raw_record";
+  public static final String HAS_COMMENT = "has_comment";
+  private static final String REPEATED_KEY = "repeated_key";
+  private static final String FIRST_POSITION = "first_position";
 
   /** Score scales: field -> {low, high}. Dimensions are 1-7. */
   private static final Map<String, int[]> SCALES = Map.of("nps", new int[] {0, 10},
@@ -39,8 +43,8 @@ public final class ResponseValidator {
   private ResponseValidator() {}
 
   /**
-   * Adds typed canonical columns and {@link #REASON}, {@link #DETAIL}, {@link #RECORD_KEY},
-   * {@link #RAW_RECORD} to the raw responses. Rows with a NULL reason are accepted so far.
+   * Adds typed canonical columns, {@link #REASON} and {@link #DETAIL} to the raw responses, which
+   * keep their raw columns for {@link #withRawRecord}. Rows with a NULL reason are accepted so far.
    */
   public static Dataset<Row> classify(Dataset<Row> raw, Settings settings, List<String> segmentColumns) {
     RawField responseId = RawField.of(raw, "response_id");
@@ -68,9 +72,10 @@ public final class ResponseValidator {
     for (String score : SCALES.keySet()) {
       typed.putIfAbsent(score, lit(null).cast(DataTypes.IntegerType)); // not in this source
     }
-    for (String text : List.of("complaint_category", "comment")) {
-      typed.put(text, has(raw, text) ? RawField.of(raw, text).text() : lit(null).cast(DataTypes.StringType));
-    }
+    typed.put("complaint_category", has(raw, "complaint_category")
+        ? RawField.of(raw, "complaint_category").text() : lit(null).cast(DataTypes.StringType));
+    // The free text is never written out, so only whether there is one travels on.
+    typed.put(HAS_COMMENT, has(raw, "comment") ? RawField.of(raw, "comment").blank().equalTo(false) : lit(false));
     segmentColumns.forEach(s -> typed.put(s, RawField.of(raw, s).text()));
 
     Column anyInvalid = scoreInvalid.stream().reduce(lit(false), Column::or);
@@ -92,22 +97,51 @@ public final class ResponseValidator {
     typed.forEach((name, expression) -> columns.add(expression.as(name)));
     columns.add(reason.as(REASON));
     columns.add(detail.as(DETAIL));
-    columns.add(responseId.text().as(RECORD_KEY));
-    columns.add(coalesce(col(Sources.CORRUPT_RECORD), to_json(col(Sources.RAW))).as(RAW_RECORD));
-    columns.add(col(Sources.INPUT_POSITION));
-    Dataset<Row> classified = raw.select(columns.toArray(Column[]::new));
-    return markDuplicates(classified, "response_id", RejectReason.DUPLICATE_RESPONSE_ID);
+    columns.addAll(List.of(col(Sources.RAW), col(Sources.CORRUPT_RECORD), col(Sources.INPUT_POSITION)));
+    return finish(raw.select(columns.toArray(Column[]::new)), "response_id", RejectReason.DUPLICATE_RESPONSE_ID);
   }
 
-  /** Among rows with no reason yet, every copy of a key after the first in input order. */
-  static Dataset<Row> markDuplicates(Dataset<Row> classified, String key, RejectReason duplicate) {
-    Column copy = row_number().over(Window.partitionBy(col(REASON).isNull(), col(key))
-        .orderBy(col(Sources.INPUT_POSITION)));
-    Column isDuplicate = col(REASON).isNull().and(copy.gt(1));
+  /**
+   * Marks every copy of a key after the first in input order (among rows with no reason yet) as
+   * a duplicate. Keeps the raw struct and corrupt record for {@link #withRawRecord}.
+   *
+   * @param classified typed columns, the key, {@link #REASON}, {@link #DETAIL} and the raw shape
+   *     of {@link Sources} (raw struct, corrupt record, input position)
+   */
+  static Dataset<Row> finish(Dataset<Row> classified, String key, RejectReason duplicate) {
+    // Only key and position are shuffled to find repeated keys (not whole rows, as a window
+    // would); the repeated keys, few in any sane input, are broadcast back.
+    Dataset<Row> repeated = classified.filter(col(REASON).isNull())
+        .groupBy(col(key).as(REPEATED_KEY))
+        .agg(min(col(Sources.INPUT_POSITION)).as(FIRST_POSITION), count(lit(1)).as("copies"))
+        .filter(col("copies").gt(1))
+        .drop("copies");
+    Dataset<Row> joined = classified.join(broadcast(repeated), col(key).equalTo(col(REPEATED_KEY)), "left");
+    Column isDuplicate = col(REASON).isNull().and(col(FIRST_POSITION).isNotNull())
+        .and(col(Sources.INPUT_POSITION).notEqual(col(FIRST_POSITION)));
+    List<Column> columns = new ArrayList<>();
+    for (String name : classified.columns()) {
+      if (!List.of(REASON, DETAIL, Sources.INPUT_POSITION).contains(name)) {
+        columns.add(col(name));
+      }
+    }
+    columns.add(when(isDuplicate, lit(duplicate.name())).otherwise(col(REASON)).as(REASON));
+    columns.add(when(isDuplicate, concat(lit(key + "="), col(key))).otherwise(col(DETAIL)).as(DETAIL));
+    return joined.select(columns.toArray(Column[]::new));
+  }
+
+  /**
+   * Adds {@link #RECORD_KEY} and {@link #RAW_RECORD} to rejected rows and drops the raw columns.
+   * Called once every reason is final (after the CRM join, which may reject unmatched customers);
+   * the JSON is built for rejected rows only, as building it for every row costs more than the
+   * rest of validation.
+   */
+  public static Dataset<Row> withRawRecord(Dataset<Row> classified, String key) {
+    Column rejected = col(REASON).isNotNull();
     return classified
-        .withColumn(DETAIL, when(isDuplicate, concat(lit(key + "="), col(key))).otherwise(col(DETAIL)))
-        .withColumn(REASON, when(isDuplicate, lit(duplicate.name())).otherwise(col(REASON)))
-        .drop(Sources.INPUT_POSITION);
+        .withColumn(RECORD_KEY, when(rejected, col(key)))
+        .withColumn(RAW_RECORD, when(rejected, coalesce(col(Sources.CORRUPT_RECORD), to_json(col(Sources.RAW)))))
+        .drop(Sources.RAW, Sources.CORRUPT_RECORD);
   }
 
   /** Rows with no reason go to accepted (without the bookkeeping columns), the rest to rejected. */

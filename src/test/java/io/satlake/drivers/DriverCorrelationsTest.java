@@ -102,46 +102,11 @@ class DriverCorrelationsTest {
     assertNull(row.getAs("p_value"));
   }
 
-  @Test
-  void averageRanksAreCountedWithinEachTargetsSample() {
-    List<Row> facts = new ArrayList<>();
-    Random random = new Random(3);
-    for (int i = 0; i < 200; i++) { // a quarter without csat: the csat sample differs from the nps one
-      facts.add(RowFactory.create(random.nextBoolean() ? "north" : "south", random.nextInt(11),
-          random.nextInt(4) == 0 ? null : 1 + random.nextInt(5), 1 + random.nextInt(7), 1 + random.nextInt(7),
-          (double) random.nextInt(15), true));
-    }
-    Dataset<Row> expanded = DriverCorrelations.expand(SharedSpark.spark().createDataFrame(facts, FACTS),
-        List.of("visits", "dim_quality"), List.of("region"));
-    List<String> variables = List.of("y_nps", "y_csat", "x0", "x1");
-    Dataset<Row> table = DriverCorrelations.rankTable(expanded, variables);
-    Dataset<Row> broadcastRanks = DriverCorrelations.withRanks(expanded, table, variables, variables);
-    Dataset<Row> joinedRanks = DriverCorrelations.withRanks(expanded, table, variables, List.of());
-    SharedSpark.base().assertDataFrameNoOrderEquals(broadcastRanks, joinedRanks.select(
-        broadcastRanks.columns()[0], java.util.Arrays.copyOfRange(broadcastRanks.columns(), 1,
-            broadcastRanks.columns().length)));
-    List<Row> north = broadcastRanks.filter("level = 'region' AND segment_value = 'north'")
-        .select("y_csat", "x0", "rank_csat_x0", "rank_nps_x0").collectAsList();
-    double[] all = north.stream().mapToDouble(r -> r.getDouble(1)).toArray();
-    double[] expectedNps = Reference.averageRanks(all);
-    double[] inCsatSample = north.stream().filter(r -> !r.isNullAt(0)).mapToDouble(r -> r.getDouble(1)).toArray();
-    double[] expectedCsat = Reference.averageRanks(inCsatSample);
-    int k = 0;
-    for (int i = 0; i < north.size(); i++) {
-      assertEquals(expectedNps[i], north.get(i).getDouble(3), 1e-12);
-      if (north.get(i).isNullAt(0)) {
-        assertTrue(north.get(i).isNullAt(2), "no csat rank outside the csat sample");
-      } else {
-        assertEquals(expectedCsat[k++], north.get(i).getDouble(2), 1e-12);
-      }
-    }
-  }
-
-  @Test
-  void agreesWithMllibCorrelationOverallAndPerSegment() {
+  /** 3000 responses, a continuous driver (visits, ~3000 distinct values), 5% without nps, 3% not in the CRM. */
+  private static List<Row> randomFacts() {
     Random random = new Random(7);
     List<Row> facts = new ArrayList<>();
-    for (int i = 0; i < 3000; i++) { // > 1000 distinct visits: the continuous ranking path
+    for (int i = 0; i < 3000; i++) {
       double latent = random.nextGaussian();
       int nps = (int) Math.max(0, Math.min(10, Math.round(7 + 2 * latent + random.nextGaussian())));
       int csat = (int) Math.max(1, Math.min(5, Math.round(3.8 + latent + random.nextGaussian())));
@@ -151,25 +116,61 @@ class DriverCorrelationsTest {
       facts.add(RowFactory.create(random.nextBoolean() ? "north" : "south",
           random.nextInt(20) == 0 ? null : nps, csat, ces, quality, visits, random.nextInt(30) != 0));
     }
-    List<Row> rows = compute(facts, "min-n=10");
+    return facts;
+  }
+
+  private static Matrix mllib(Dataset<Row> all, String target, String region, String method) {
+    Dataset<Row> sample = all.filter("crm_matched AND visits IS NOT NULL AND dim_quality IS NOT NULL AND "
+        + target + " IS NOT NULL" + (region == null ? "" : " AND region = '" + region + "'"));
+    Dataset<Row> vectors = new VectorAssembler().setInputCols(new String[] {target, "visits", "dim_quality"})
+        .setOutputCol("v").transform(sample.selectExpr("CAST(" + target + " AS DOUBLE) AS " + target,
+            "visits", "CAST(dim_quality AS DOUBLE) AS dim_quality"));
+    return Correlation.corr(vectors, "v", method).head().getAs(0);
+  }
+
+  @Test
+  void agreesWithMllibCorrelationOverallAndPerSegment() {
+    List<Row> facts = randomFacts();
+    // More bins than distinct visits: every rank is exact.
+    List<Row> rows = compute(facts, "min-n=10", "correlations.rank-bins=4096");
     Dataset<Row> all = SharedSpark.spark().createDataFrame(facts, FACTS);
     for (String region : new String[] {null, "north"}) {
       for (String target : Settings.TARGETS) {
-        Dataset<Row> sample = all.filter("crm_matched AND visits IS NOT NULL AND dim_quality IS NOT NULL AND "
-            + target + " IS NOT NULL" + (region == null ? "" : " AND region = '" + region + "'"));
-        Dataset<Row> vectors = new VectorAssembler().setInputCols(new String[] {target, "visits", "dim_quality"})
-            .setOutputCol("v").transform(sample.selectExpr("CAST(" + target + " AS DOUBLE) AS " + target,
-                "visits", "CAST(dim_quality AS DOUBLE) AS dim_quality"));
+        long n = all.filter("crm_matched AND visits IS NOT NULL AND dim_quality IS NOT NULL AND "
+            + target + " IS NOT NULL" + (region == null ? "" : " AND region = '" + region + "'")).count();
         for (String method : new String[] {"pearson", "spearman"}) {
-          Matrix m = Correlation.corr(vectors, "v", method).head().getAs(0);
+          Matrix m = mllib(all, target, region, method);
           String key = region == null ? "overall" : "region";
           assertEquals(m.apply(0, 1), find(rows, key, region, target, "visits", method).<Double>getAs("r"), 1e-9,
               method + " " + target + " visits " + region);
           assertEquals(m.apply(0, 2), find(rows, key, region, target, "dim_quality", method).<Double>getAs("r"), 1e-9,
               method + " " + target + " dim_quality " + region);
-          assertEquals(sample.count(), find(rows, key, region, target, "visits", method).<Long>getAs("n"));
+          assertEquals(n, find(rows, key, region, target, "visits", method).<Long>getAs("n"));
+          assertNull(find(rows, key, region, target, "visits", method).getAs("rank_bins"));
         }
       }
+    }
+  }
+
+  @Test
+  void aContinuousDriverWithMoreValuesThanBinsIsRankedInBinsCloseToExact() {
+    List<Row> facts = randomFacts();
+    List<Row> rows = compute(facts, "min-n=10", "correlations.rank-bins=64");
+    Dataset<Row> all = SharedSpark.spark().createDataFrame(facts, FACTS);
+    for (String target : Settings.TARGETS) {
+      Matrix spearman = mllib(all, target, null, "spearman");
+      Row visits = find(rows, "overall", null, target, "visits", "spearman");
+      assertEquals(64, visits.<Integer>getAs("rank_bins"));
+      // Binning moves each rank by at most half a bin (n / 128): rho moves by ~1 / (2 * 64^2) of itself.
+      double r = visits.getAs("r");
+      assertTrue(Math.abs(r - spearman.apply(0, 1)) < 1e-3, target + ": " + r + " vs exact " + spearman.apply(0, 1));
+      assertTrue(r != spearman.apply(0, 1), "binned ranks are not the exact ones");
+      // The scales stay exact, and Pearson never uses ranks.
+      Row quality = find(rows, "overall", null, target, "dim_quality", "spearman");
+      assertNull(quality.getAs("rank_bins"));
+      assertEquals(spearman.apply(0, 2), quality.<Double>getAs("r"), 1e-9);
+      assertEquals(mllib(all, target, null, "pearson").apply(0, 1),
+          find(rows, "overall", null, target, "visits", "pearson").<Double>getAs("r"), 1e-9);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.satlake.quality;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.satlake.SatisfactionPipeline;
 import io.satlake.config.Settings;
@@ -9,7 +10,9 @@ import io.satlake.testing.SharedSpark;
 import io.satlake.testing.TestInputs;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -90,12 +93,20 @@ class ValidationTest {
             new Object[] {"r13", "SCORE_OUT_OF_RANGE", "dim_quality=0"},
             new Object[] {"r14", "INVALID_DATE", "survey_date=2025/01/19"});
 
+    // The raw record travels with rejected rows only: the fields as read, or the unparsable line.
+    Map<String, String> rawRecords = new HashMap<>();
+    ResponseValidator.split(analysis.responses()).rejected().collectAsList()
+        .forEach(r -> rawRecords.put(r.getAs("record_key"), r.getAs("raw_record")));
+    assertEquals("r10,c1,2025-01-17,web,8", rawRecords.get("r10"));
+    assertTrue(rawRecords.get("r8").contains("\"comment\":\"no scores at all\""), rawRecords.get("r8"));
+    assertTrue(rawRecords.get("r1").startsWith("{\"response_id\":\"r1\""), rawRecords.get("r1"));
+
     // Accepted: typed values, the first copy of r1 (with its comment), unmatched c9 kept as 'unknown'.
-    assertRows(analysis.facts().select("response_id", "region", "nps", "csat", "visits", "crm_matched", "comment"),
-            new Object[] {"r1", "north", 10, 5, 4.0, true, "Great, \"really\" 很好"},
-            new Object[] {"r2", "north", 6, null, 4.0, true, null},
-            new Object[] {"r11", "unknown", 9, 5, null, false, null},
-            new Object[] {"r15", "south", 7, 3, 2.5, true, null});
+    assertRows(analysis.facts().select("response_id", "region", "nps", "csat", "visits", "crm_matched", "has_comment"),
+            new Object[] {"r1", "north", 10, 5, 4.0, true, true},
+            new Object[] {"r2", "north", 6, null, 4.0, true, false},
+            new Object[] {"r11", "unknown", 9, 5, null, false, false},
+            new Object[] {"r15", "south", 7, 3, 2.5, true, false});
   }
 
   @Test

@@ -1,0 +1,286 @@
+package io.satlake.drivers;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.unsafe.types.UTF8String;
+
+/**
+ * The sufficient statistics of every correlation, from one pass over the complete cases: per
+ * segment (overall, and each value of each correlation level) and target, the count, shifted
+ * sums for Pearson, and the joint counts of target value × driver value (or bin) from which
+ * average ranks, and so Spearman, follow exactly.
+ *
+ * <p>This is the job's hottest loop, so it runs over Spark's internal rows with primitive
+ * arrays (a partition's accumulators are a few MB at most), and the per-partition results are
+ * merged on the executors before the small total reaches the driver.
+ */
+final class CorrelationSums {
+  private CorrelationSums() {}
+
+  /**
+   * How values map to indices: a target's index is value − low; a driver's is the number of
+   * its cut points ≤ the value. Shifts are subtracted before summing (sums of squares of raw
+   * values like annual spend would otherwise lose digits in the difference of large terms).
+   */
+  record Layout(int levels, int[] targetLow, int[] targetLevels, double[][] driverCuts, int[] driverLevels,
+      double[] driverShift, boolean[] binned) implements Serializable {
+    int targets() {
+      return targetLow.length;
+    }
+
+    int drivers() {
+      return driverCuts.length;
+    }
+
+    int driverIndex(int d, double value) {
+      double[] cuts = driverCuts[d];
+      int at = Arrays.binarySearch(cuts, value);
+      // an exact hit on cut i (or its last duplicate) means i + 1 cuts are <= value
+      if (at >= 0) {
+        while (at + 1 < cuts.length && cuts[at + 1] == value) {
+          at++;
+        }
+        return at + 1;
+      }
+      return -at - 1;
+    }
+
+    /** Offsets of target t × driver d's joint counts in one segment's count array. */
+    int[][] jointOffsets() {
+      int[][] offsets = new int[targets()][drivers()];
+      int at = 0;
+      for (int t = 0; t < targets(); t++) {
+        for (int d = 0; d < drivers(); d++) {
+          offsets[t][d] = at;
+          at += targetLevels[t] * driverLevels[d];
+        }
+      }
+      return offsets;
+    }
+
+    int jointSize() {
+      int size = 0;
+      for (int t = 0; t < targets(); t++) {
+        for (int d = 0; d < drivers(); d++) {
+          size += targetLevels[t] * driverLevels[d];
+        }
+      }
+      return size;
+    }
+  }
+
+  /** level −1 is overall (value ""); otherwise the index of a correlation level and its value. */
+  record Segment(int level, String value) implements Serializable {}
+
+  /** One segment's statistics. Pearson sums are of shifted values; y is the target, x a driver. */
+  static final class Sums implements Serializable {
+    private final Layout layout;
+    final long[] n;
+    final double[] sy;
+    final double[] syy;
+    final double[][] sx;
+    final double[][] sxx;
+    final double[][] sxy;
+    final long[] joint;
+
+    Sums(Layout layout) {
+      this.layout = layout;
+      int t = layout.targets();
+      int d = layout.drivers();
+      n = new long[t];
+      sy = new double[t];
+      syy = new double[t];
+      sx = new double[t][d];
+      sxx = new double[t][d];
+      sxy = new double[t][d];
+      joint = new long[layout.jointSize()];
+    }
+
+    void merge(Sums o) {
+      for (int t = 0; t < n.length; t++) {
+        n[t] += o.n[t];
+        sy[t] += o.sy[t];
+        syy[t] += o.syy[t];
+        for (int d = 0; d < sx[t].length; d++) {
+          sx[t][d] += o.sx[t][d];
+          sxx[t][d] += o.sxx[t][d];
+          sxy[t][d] += o.sxy[t][d];
+        }
+      }
+      for (int i = 0; i < joint.length; i++) {
+        joint[i] += o.joint[i];
+      }
+    }
+
+    /** Pearson r of target t and driver d; NaN when a variance is zero. */
+    double pearson(int t, int d) {
+      double cov = sxy[t][d] - sx[t][d] * sy[t] / n[t];
+      double varX = sxx[t][d] - sx[t][d] * sx[t][d] / n[t];
+      double varY = syy[t] - sy[t] * sy[t] / n[t];
+      return varX <= 0 || varY <= 0 ? Double.NaN : clamp(cov / Math.sqrt(varX * varY));
+    }
+
+    /** Spearman ρ of target t and driver d: Pearson of their average ranks, from the joint counts. */
+    double spearman(int t, int d) {
+      int rows = layout.targetLevels()[t];
+      int cols = layout.driverLevels()[d];
+      int offset = layout.jointOffsets()[t][d];
+      long[] byTarget = new long[rows];
+      long[] byDriver = new long[cols];
+      for (int a = 0; a < rows; a++) {
+        for (int b = 0; b < cols; b++) {
+          long c = joint[offset + a * cols + b];
+          byTarget[a] += c;
+          byDriver[b] += c;
+        }
+      }
+      // Ranks centred on their mean (n + 1) / 2: the sums below then need no subtraction of large terms.
+      double[] rankY = centredAverageRanks(byTarget, n[t]);
+      double[] rankX = centredAverageRanks(byDriver, n[t]);
+      double cross = 0;
+      for (int a = 0; a < rows; a++) {
+        for (int b = 0; b < cols; b++) {
+          long c = joint[offset + a * cols + b];
+          if (c != 0) {
+            cross += c * rankY[a] * rankX[b];
+          }
+        }
+      }
+      double varY = sumOfSquares(rankY, byTarget);
+      double varX = sumOfSquares(rankX, byDriver);
+      return varX <= 0 || varY <= 0 ? Double.NaN : clamp(cross / Math.sqrt(varX * varY));
+    }
+
+    private static double[] centredAverageRanks(long[] counts, long n) {
+      double[] ranks = new double[counts.length];
+      long below = 0;
+      for (int v = 0; v < counts.length; v++) {
+        ranks[v] = below + (counts[v] + 1) / 2.0 - (n + 1) / 2.0;
+        below += counts[v];
+      }
+      return ranks;
+    }
+
+    private static double sumOfSquares(double[] ranks, long[] counts) {
+      double sum = 0;
+      for (int v = 0; v < ranks.length; v++) {
+        sum += counts[v] * ranks[v] * ranks[v];
+      }
+      return sum;
+    }
+
+    private static double clamp(double r) {
+      return Math.max(-1, Math.min(1, r));
+    }
+  }
+
+  /**
+   * @param completeCases the correlation level columns (strings), the targets (ints, NULL when
+   *     absent) and the drivers (doubles, never NULL), in that order
+   */
+  static Map<Segment, Sums> aggregate(Dataset<Row> completeCases, Layout layout) {
+    int partitions = Math.max(1, completeCases.sparkSession().sparkContext().defaultParallelism());
+    JavaRDD<InternalRow> rows = completeCases.queryExecution().toRdd().toJavaRDD();
+    // Fewer, larger tasks: each partition returns its own accumulators, so fewer partitions means less to merge.
+    JavaRDD<HashMap<Segment, Sums>> partial = rows.coalesce(partitions, false)
+        .mapPartitions(iterator -> List.of(accumulate(iterator, layout)).iterator());
+    return partial.treeReduce(CorrelationSums::mergeInto);
+  }
+
+  private static HashMap<Segment, Sums> accumulate(Iterator<InternalRow> rows, Layout layout) {
+    int levels = layout.levels();
+    int targets = layout.targets();
+    int drivers = layout.drivers();
+    int[][] offsets = layout.jointOffsets();
+    HashMap<Segment, Sums> result = new HashMap<>();
+    Sums overall = new Sums(layout);
+    result.put(new Segment(-1, ""), overall);
+    // Per level, the accumulators by segment value; keys are copied (rows reuse their buffers).
+    List<HashMap<UTF8String, Sums>> byValue = new java.util.ArrayList<>();
+    for (int l = 0; l < levels; l++) {
+      byValue.add(new HashMap<>());
+    }
+    Sums[] targetsOf = new Sums[levels + 1];
+    int[] targetIndex = new int[targets];
+    double[] y = new double[targets];
+    int[] driverIndex = new int[drivers];
+    double[] x = new double[drivers];
+    while (rows.hasNext()) {
+      InternalRow row = rows.next();
+      targetsOf[0] = overall;
+      for (int l = 0; l < levels; l++) {
+        UTF8String value = row.isNullAt(l) ? null : row.getUTF8String(l);
+        HashMap<UTF8String, Sums> segments = byValue.get(l);
+        Sums sums = segments.get(value);
+        if (sums == null) {
+          sums = new Sums(layout);
+          segments.put(value == null ? null : value.clone(), sums);
+        }
+        targetsOf[l + 1] = sums;
+      }
+      for (int d = 0; d < drivers; d++) {
+        double value = row.getDouble(levels + targets + d);
+        driverIndex[d] = layout.driverIndex(d, value);
+        x[d] = value - layout.driverShift()[d];
+      }
+      for (int t = 0; t < targets; t++) {
+        if (row.isNullAt(levels + t)) {
+          targetIndex[t] = -1;
+          continue;
+        }
+        int value = row.getInt(levels + t);
+        targetIndex[t] = value - layout.targetLow()[t];
+        y[t] = value - (layout.targetLow()[t] + (layout.targetLevels()[t] - 1) / 2.0);
+      }
+      for (Sums s : targetsOf) {
+        for (int t = 0; t < targets; t++) {
+          if (targetIndex[t] < 0) {
+            continue;
+          }
+          double yt = y[t];
+          s.n[t]++;
+          s.sy[t] += yt;
+          s.syy[t] += yt * yt;
+          double[] sx = s.sx[t];
+          double[] sxx = s.sxx[t];
+          double[] sxy = s.sxy[t];
+          int[] offset = offsets[t];
+          int rowBase = targetIndex[t];
+          for (int d = 0; d < drivers; d++) {
+            double xd = x[d];
+            sx[d] += xd;
+            sxx[d] += xd * xd;
+            sxy[d] += xd * yt;
+            s.joint[offset[d] + rowBase * layout.driverLevels()[d] + driverIndex[d]]++;
+          }
+        }
+      }
+    }
+    for (int l = 0; l < levels; l++) {
+      for (Map.Entry<UTF8String, Sums> e : byValue.get(l).entrySet()) {
+        result.put(new Segment(l, e.getKey() == null ? null : e.getKey().toString()), e.getValue());
+      }
+    }
+    return result;
+  }
+
+  private static HashMap<Segment, Sums> mergeInto(HashMap<Segment, Sums> into, HashMap<Segment, Sums> other) {
+    other.forEach((segment, sums) -> {
+      Sums existing = into.get(segment);
+      if (existing == null) {
+        into.put(segment, sums);
+      } else {
+        existing.merge(sums);
+      }
+    });
+    return into;
+  }
+}
