@@ -69,7 +69,7 @@ public final class DriverImportance {
     long npsCases = sums.byPattern().containsKey(overall)
         ? (long) moments.targetSums(sums.byPattern().get(overall), targets.indexOf("nps"), 0)[0] : 0;
     Map<Segment, PromoterModel.Fit> logits = npsCases == 0 ? Map.of()
-        : PromoterModel.fit(facts, eligible, drivers, config.levels(), "response_id", npsCases,
+        : PromoterModel.fit(facts, eligible, drivers, sums.byPattern().keySet(), "response_id", npsCases,
             config.logisticMaxRows(), config.seed(), settings.minN());
 
     List<Segment> segments = new ArrayList<>(sums.byPattern().keySet());

@@ -40,6 +40,7 @@ final class PromoterModel {
   private static final String LABEL = "promoter";
   private static final String FEATURES = "features";
   private static final long HASH_BUCKETS = 1_000_000;
+  private static final long ROWS_PER_PARTITION = 50_000;
 
   private PromoterModel() {}
 
@@ -51,8 +52,10 @@ final class PromoterModel {
    * @param npsCases responses with an nps in the overall sample (an upper bound of the eligible
    *     rows, which sets the sampling fraction)
    */
-  static Map<Segment, Fit> fit(Dataset<Row> facts, Column eligible, List<String> drivers, List<String> levels,
-      String idColumn, long npsCases, int maxRows, long seed, int minN) {
+  static Map<Segment, Fit> fit(Dataset<Row> facts, Column eligible, List<String> drivers,
+      java.util.Collection<Segment> segments, String idColumn, long npsCases, int maxRows, long seed, int minN) {
+    List<String> levels = segments.stream().map(Segment::level).filter(l -> !MomentMatrix.OVERALL.equals(l))
+        .distinct().toList();
     Column nps = col("nps");
     Column rows = eligible.and(nps.isNotNull()).and(nps.leq(6).or(nps.geq(9)));
     List<Column> columns = new ArrayList<>();
@@ -69,19 +72,19 @@ final class PromoterModel {
       long keep = Math.round((double) maxRows / npsCases * HASH_BUCKETS);
       rows = rows.and(pmod(xxhash64(col(Identifiers.quote(idColumn)), lit(seed + 1)), lit(HASH_BUCKETS)).lt(keep));
     }
-    Dataset<Row> sample = facts.filter(rows).select(columns.toArray(Column[]::new))
+    // Each optimiser iteration is a job over every partition of the sample: keep them few (a
+    // shuffle of the sample only; coalesce would also narrow the scan of the facts).
+    int partitions = (int) Math.max(1, Math.min(facts.sparkSession().sparkContext().defaultParallelism(),
+        Math.min(npsCases, maxRows) / ROWS_PER_PARTITION));
+    Dataset<Row> sample = facts.filter(rows).select(columns.toArray(Column[]::new)).repartition(partitions)
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      Map<Segment, Dataset<Row>> subsets = new LinkedHashMap<>();
-      subsets.put(new Segment(MomentMatrix.OVERALL, ""), sample);
-      for (String level : levels) {
-        for (Row value : sample.select(col(Identifiers.quote(level))).distinct().collectAsList()) {
-          subsets.put(new Segment(level, value.getString(0)),
-              sample.filter(col(Identifiers.quote(level)).equalTo(value.getString(0))));
-        }
-      }
       Map<Segment, Fit> fits = new LinkedHashMap<>();
-      subsets.forEach((segment, subset) -> fits.put(segment, fitOne(subset, drivers.size(), minN)));
+      for (Segment segment : segments) {
+        Dataset<Row> subset = MomentMatrix.OVERALL.equals(segment.level()) ? sample
+            : sample.filter(col(Identifiers.quote(segment.level())).equalTo(segment.value()));
+        fits.put(segment, fitOne(subset, drivers.size(), minN));
+      }
       return fits;
     } finally {
       sample.unpersist();
