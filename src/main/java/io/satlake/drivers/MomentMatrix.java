@@ -32,8 +32,8 @@ import org.apache.spark.sql.types.DataTypes;
  * segment under its <em>target pattern</em> (the bit set of targets it carries), with absent
  * targets read as 0: a target's sums are then the sum over the patterns containing it. Rows share
  * the driver cross-products, so the aggregation has 1 + q + q(q+1)/2 sums for q = targets +
- * drivers variables, not that many per target (4 targets and 8 drivers: 79 sums, and 16
- * min/max), and the number of patterns is small (usually one or two).
+ * drivers variables, not that many per target (3 targets and 8 drivers: 1 + 11 + 66 = 78 sums
+ * and 16 min/max instead of 3 × 55), and the number of patterns is small (usually one to four).
  *
  * <p>Sums are of raw values. With doubles this is exact enough for the scales here (a mean a few
  * standard deviations away from zero costs a digit or two of 16); it keeps the sums mergeable.
