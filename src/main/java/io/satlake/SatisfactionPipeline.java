@@ -12,6 +12,8 @@ import io.satlake.config.Settings;
 import io.satlake.config.Settings.DateRange;
 import io.satlake.enrich.CrmEnricher;
 import io.satlake.drivers.DriverCorrelations;
+import io.satlake.drivers.DriverImportance;
+import io.satlake.drivers.PriorityMatrix;
 import io.satlake.io.DeltaSink;
 import io.satlake.io.OutputTables;
 import io.satlake.io.Sources;
@@ -93,6 +95,10 @@ public final class SatisfactionPipeline {
           () -> SegmentScores.compute(facts, settings, runDate, runId, window));
       Dataset<Row> correlations = clock.time("driver_correlations",
           () -> DriverCorrelations.compute(facts, ResponseValidator.split(crm).accepted(), settings, runDate, runId));
+      DriverImportance.Result importance = clock.time("driver_importance",
+          () -> DriverImportance.compute(facts, settings, runDate, runId));
+      Dataset<Row> priorities = clock.time("priority_matrix",
+          () -> PriorityMatrix.compute(spark, importance, settings, runDate, runId));
 
       DeltaSink sink = new DeltaSink(spark, settings);
       Map<String, String> locations = new LinkedHashMap<>();
@@ -101,11 +107,13 @@ public final class SatisfactionPipeline {
       outputs.put(OutputTables.REJECTED, rejected(responses, crm, runDate, runId));
       outputs.put(OutputTables.segmentScores(settings), scores);
       outputs.put(OutputTables.driverCorrelations(settings), correlations);
+      outputs.put(OutputTables.driverImportance(settings), importance.table());
+      outputs.put(OutputTables.priorityMatrix(settings), priorities);
       clock.time("write_tables", () -> sink.replaceRunDate(outputs, runDate, runId));
       outputs.keySet().forEach(spec -> locations.put(spec.name(), sink.location(spec.name())));
       locations.put(OutputTables.RUN_LOG, sink.location(OutputTables.RUN_LOG));
       return new RunResult(runId, runDate, window, responseCounts.counts(), crmCounts, responseCounts.inWindow(),
-          responseCounts.unmatched(), scores, correlations, locations);
+          responseCounts.unmatched(), scores, correlations, locations, importance.warnings());
     } finally {
       responses.unpersist();
       crm.unpersist();

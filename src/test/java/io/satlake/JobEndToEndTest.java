@@ -62,7 +62,7 @@ class JobEndToEndTest {
 
   static List<String> tables() {
     return List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS, OutputTables.RESPONSE_FACTS,
-        OutputTables.REJECTED_RESPONSES);
+        OutputTables.REJECTED_RESPONSES, OutputTables.DRIVER_IMPORTANCE, OutputTables.PRIORITY_MATRIX);
   }
 
   static long rowsFor(String table, LocalDate runDate) {
@@ -94,6 +94,8 @@ class JobEndToEndTest {
       assertEquals(read, accepted + rejected);
       assertEquals(settings.configHash(), run.getAs("config_hash"));
       assertFalse(run.<scala.collection.Map<String, Double>>getAs("stage_seconds").isEmpty());
+      assertTrue(run.<scala.collection.Map<String, Double>>getAs("stage_seconds").contains("driver_importance"));
+      assertFalse(run.isNullAt(run.fieldIndex("warnings")), "warnings is an empty list when there are none");
     }
   }
 
@@ -119,7 +121,8 @@ class JobEndToEndTest {
   void everyTableIsReadableThroughTheMetastoreWithComments() throws Exception {
     List<String> registered = spark.catalog().listTables(DB).select("name").as(Encoders.STRING()).collectAsList();
     for (String table : List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS,
-        OutputTables.RESPONSE_FACTS, OutputTables.REJECTED_RESPONSES, OutputTables.RUN_LOG)) {
+        OutputTables.RESPONSE_FACTS, OutputTables.REJECTED_RESPONSES, OutputTables.RUN_LOG,
+        OutputTables.DRIVER_IMPORTANCE, OutputTables.PRIORITY_MATRIX)) {
       assertTrue(registered.contains(table), table + " registered");
       assertTrue(spark.sql("SELECT * FROM " + DB + "." + table).count() > 0, table + " readable");
       String comment = spark.sql("DESCRIBE TABLE EXTENDED " + DB + "." + table)

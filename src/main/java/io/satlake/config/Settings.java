@@ -24,7 +24,8 @@ public record Settings(
     String warehouse,
     String database,
     SparkSettings spark,
-    String configHash) {
+    String configHash,
+    Importance importance) {
 
   public enum SourceFormat { CSV, JSON, PARQUET, DELTA }
 
@@ -115,4 +116,38 @@ public record Settings(
 
   /** Scores that are targets of the driver correlations. */
   public static final List<String> TARGETS = List.of("nps", "csat", "ces");
+
+  /** A closed numeric range [low, high], low &lt; high. */
+  public record Range(double low, double high) {
+    /** The value rescaled to 0-100 within the range. */
+    public double percent(double value) {
+      return (value - low) / (high - low) * 100.0;
+    }
+  }
+
+  /**
+   * Key-driver analysis (driver_importance, priority_matrix).
+   *
+   * @param extraTargets extra numeric score columns of the responses (same name in the source)
+   *     with their scale; each is validated, carried into the facts and analysed as a target
+   * @param levels segment levels with their own importances besides overall
+   * @param bootstrapReplicates Poisson-bootstrap replicates of the importance intervals (0 = none)
+   * @param seed seed of the bootstrap weights and of the logistic-regression sample
+   * @param conditionNumberWarning run-log warning when the driver correlation matrix's condition
+   *     number (largest / smallest eigenvalue) is above this
+   * @param logisticMaxRows promoter-vs-detractor model: at most about this many rows are fitted
+   * @param performanceBounds 0-100 rescaling range of behaviour drivers in the priority matrix
+   *     (else the observed overall min/max)
+   * @param benchmarks per driver, a 0-100 performance benchmark for the priority matrix gap
+   */
+  public record Importance(Map<String, Range> extraTargets, List<String> levels, int bootstrapReplicates,
+      long seed, double conditionNumberWarning, int logisticMaxRows, Map<String, Range> performanceBounds,
+      Map<String, Double> benchmarks) {}
+
+  /** Targets of the key-driver analysis: nps, csat, the satisfaction index, then the extra scores. */
+  public List<String> importanceTargets() {
+    List<String> targets = new ArrayList<>(List.of("nps", "csat", SATISFACTION_INDEX));
+    targets.addAll(importance.extraTargets().keySet());
+    return targets;
+  }
 }

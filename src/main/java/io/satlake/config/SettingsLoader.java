@@ -12,6 +12,8 @@ import com.typesafe.config.ConfigValueType;
 import io.satlake.SatlakeException;
 import io.satlake.config.Settings.Catalog;
 import io.satlake.config.Settings.CrmInput;
+import io.satlake.config.Settings.Importance;
+import io.satlake.config.Settings.Range;
 import io.satlake.config.Settings.PeriodGrain;
 import io.satlake.config.Settings.ResponsesInput;
 import io.satlake.config.Settings.Segments;
@@ -46,7 +48,8 @@ public final class SettingsLoader {
   private static final String ROOT = "satlake";
   /** Subtrees whose keys are the user's own (names of dimensions, Spark settings). */
   private static final Set<String> OPEN_SUBTREES = Set.of(
-      "satlake.inputs.responses.dimension-columns", "satlake.satisfaction-index.weights", "satlake.spark.conf");
+      "satlake.inputs.responses.dimension-columns", "satlake.satisfaction-index.weights", "satlake.spark.conf",
+      "satlake.importance.extra-targets", "satlake.importance.performance-bounds", "satlake.importance.benchmarks");
 
   private final List<String> problems = new ArrayList<>();
   private final Config config;
@@ -162,6 +165,7 @@ public final class SettingsLoader {
     }
     PeriodGrain grain = enumValue("satlake.period-grain", PeriodGrain.class);
     UnmatchedPolicy policy = enumValue("satlake.unmatched-customer-policy", UnmatchedPolicy.class);
+    Importance importance = importance(dimensions, behaviour, segments);
     if (!problems.isEmpty()) {
       throw SatlakeException.usage("invalid configuration:\n  " + String.join("\n  ", problems));
     }
@@ -169,7 +173,104 @@ public final class SettingsLoader {
         new ResponsesInput(responses.path(), responses.format(), responses.columns(), dimensionSources,
             responses.dateFormat()),
         crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, rankBins, policy, warehouse, database, spark,
-        hash(config.getConfig(ROOT)));
+        hash(config.getConfig(ROOT)), importance);
+  }
+
+  private Importance importance(List<String> dimensions, List<String> behaviour, Segments segments) {
+    String key = "satlake.importance";
+    Map<String, Range> extraTargets = ranges(key + ".extra-targets");
+    Set<String> taken = new HashSet<>(Settings.RESPONSE_FIELDS);
+    taken.add(Settings.SATISFACTION_INDEX);
+    taken.addAll(behaviour);
+    dimensions.forEach(d -> taken.add("dim_" + d));
+    taken.addAll(segments.dimensions());
+    for (String name : extraTargets.keySet()) {
+      if (!Identifiers.isSafe(name)) {
+        problems.add(key + ".extra-targets." + name + ": not a valid column name");
+      } else if (taken.contains(name)) {
+        problems.add(key + ".extra-targets." + name + ": already a field, driver or segment");
+      }
+    }
+    List<String> levels = identifiers(key + ".levels");
+    for (String level : levels) {
+      if (!segments.dimensions().contains(level)) {
+        problems.add(key + ".levels: '" + level + "' is not in satlake.segments.dimensions");
+      }
+    }
+    Map<String, Range> bounds = ranges(key + ".performance-bounds");
+    for (String driver : bounds.keySet()) {
+      if (!behaviour.contains(driver)) {
+        problems.add(key + ".performance-bounds." + driver + ": not a behaviour driver (dimensions are 1-7)");
+      }
+    }
+    List<String> drivers = new ArrayList<>(behaviour);
+    dimensions.forEach(d -> drivers.add("dim_" + d));
+    Map<String, Double> benchmarks = new LinkedHashMap<>();
+    stringMap(key + ".benchmarks").forEach((driver, value) -> {
+      Double benchmark = parseDouble(value);
+      if (!drivers.contains(driver)) {
+        problems.add(key + ".benchmarks." + driver + ": not a driver (one of " + drivers + ")");
+      } else if (benchmark == null) {
+        problems.add(key + ".benchmarks." + driver + ": '" + value + "' must be a number (0-100 performance)");
+      } else {
+        benchmarks.put(driver, benchmark);
+      }
+    });
+    double warning = doubleAtLeast(key + ".condition-number-warning", 1);
+    return new Importance(extraTargets, levels, intAtLeast(key + ".bootstrap-replicates", 0),
+        longValue(key + ".seed"), warning, intAtLeast(key + ".logistic-max-rows", 1), bounds, benchmarks);
+  }
+
+  /** An object of name = [low, high] with low &lt; high. */
+  private Map<String, Range> ranges(String path) {
+    Map<String, Range> ranges = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, ConfigValue> e : config.getConfig(path).root().entrySet()) {
+        Object value = e.getValue().unwrapped();
+        List<?> pair = value instanceof List<?> l ? l : List.of();
+        Double low = pair.size() == 2 ? parseDouble(String.valueOf(pair.get(0))) : null;
+        Double high = pair.size() == 2 ? parseDouble(String.valueOf(pair.get(1))) : null;
+        if (low == null || high == null || !(low < high)) {
+          problems.add(path + "." + e.getKey() + ": must be [low, high] with low < high (is " + value + ")");
+        } else {
+          ranges.put(e.getKey(), new Range(low, high));
+        }
+      }
+    } catch (ConfigException e) {
+      problems.add(path + ": must be an object of name = [low, high]");
+    }
+    return ranges;
+  }
+
+  private static Double parseDouble(String value) {
+    try {
+      double d = Double.parseDouble(value);
+      return Double.isFinite(d) ? d : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private double doubleAtLeast(String path, double min) {
+    try {
+      double value = config.getDouble(path);
+      if (!(value >= min)) {
+        problems.add(path + ": must be at least " + min + " (is " + value + ")");
+      }
+      return value;
+    } catch (ConfigException e) {
+      problems.add(path + ": must be a number");
+      return min;
+    }
+  }
+
+  private long longValue(String path) {
+    try {
+      return config.getLong(path);
+    } catch (ConfigException e) {
+      problems.add(path + ": must be a whole number");
+      return 0;
+    }
   }
 
   /** A weight for every dimension: the configured one, 1 for a dimension not listed. */

@@ -19,6 +19,8 @@ public final class OutputTables {
   public static final String RESPONSE_FACTS = "response_facts";
   public static final String REJECTED_RESPONSES = "rejected_responses";
   public static final String RUN_LOG = "run_log";
+  public static final String DRIVER_IMPORTANCE = "driver_importance";
+  public static final String PRIORITY_MATRIX = "priority_matrix";
 
   private OutputTables() {}
 
@@ -93,6 +95,63 @@ public final class OutputTables {
         .build();
   }
 
+  public static TableSpec driverImportance(Settings settings) {
+    TableSpec.Builder t = runKeyed(DRIVER_IMPORTANCE,
+        "Key-driver importance: each driver's share of the R2 of a linear model of the target, overall and per segment");
+    segmentColumns(t, settings.importance().levels());
+    return t.add("target", StringType, "Target score: nps, csat, satisfaction_index or a configured extra target")
+        .add("driver", StringType, "Driver: a CRM behaviour column or a dimension rating (dim_<name>)")
+        .add("method", StringType, "What importance is: 'shapley' (exact LMG, up to 15 drivers) or 'relative_weights'"
+            + " (Johnson, above 15)")
+        .add("n", LongType, "Complete cases: CRM-matched responses with the target and every driver present")
+        .add("suppressed", BooleanType, "True when n is below min-n: every figure below is then NULL")
+        .add("r2", DoubleType, "R2 of the linear model of the target on all drivers")
+        .add("condition_number", DoubleType, "Largest / smallest eigenvalue of the driver correlation matrix"
+            + " (1 = uncorrelated drivers; above importance.condition-number-warning the run log warns; NULL when"
+            + " singular)")
+        .add("correlation", DoubleType, "Pearson r of the driver with the target in the same sample")
+        .add("beta", DoubleType, "Standardized coefficient of the driver in the full linear model")
+        .add("shapley", DoubleType, "Shapley (LMG) value: the driver's part of r2, averaged over all orders of"
+            + " entry; the values sum to r2. NULL above 15 drivers")
+        .add("importance", DoubleType, "Share of r2 attributed to the driver by `method`, 0..1; shares sum to 1")
+        .add("importance_low", DoubleType, "95% Poisson-bootstrap percentile interval of importance, lower bound")
+        .add("importance_high", DoubleType, "95% Poisson-bootstrap percentile interval of importance, upper bound")
+        .add("bootstrap_replicates", IntegerType, "Bootstrap replicates behind the interval (replicates where the"
+            + " model is undefined are left out)")
+        .add("importance_rank", IntegerType, "Rank of the driver by importance within target and segment, 1 = most")
+        .add("relative_weight", DoubleType, "Johnson's relative weight (part of r2); the weights sum to r2")
+        .add("relative_weight_share", DoubleType, "relative_weight / r2")
+        .add("logit_n", LongType, "Target nps only: promoters + detractors in the promoter-vs-detractor model's"
+            + " (possibly sampled) fit")
+        .add("logit_coefficient", DoubleType, "Target nps only: log-odds of promoter vs detractor per +1 SD of the"
+            + " driver, the others held fixed (logistic regression, passives excluded)")
+        .add("odds_ratio", DoubleType, "Target nps only: exp(logit_coefficient), the odds factor per +1 SD")
+        .build();
+  }
+
+  public static TableSpec priorityMatrix(Settings settings) {
+    TableSpec.Builder t = runKeyed(PRIORITY_MATRIX,
+        "Importance-performance matrix: each driver's importance and 0-100 performance, and its quadrant");
+    segmentColumns(t, settings.importance().levels());
+    return t.add("target", StringType, "Target score whose importances are used")
+        .add("driver", StringType, "Driver")
+        .add("n", LongType, "Complete cases of the target in the segment (as in driver_importance)")
+        .add("suppressed", BooleanType, "True when n is below min-n: importance, performance and quadrant are NULL")
+        .add("importance", DoubleType, "The driver's importance share (driver_importance.importance)")
+        .add("performance", DoubleType, "Mean of the driver rescaled to 0-100 (see performance_scale)")
+        .add("driver_mean", DoubleType, "Mean of the driver in its own units")
+        .add("performance_scale", StringType, "The range rescaled to 0-100, (mean - low) / (high - low) x 100:"
+            + " 'rating [1, 7]', 'configured [low, high]' (importance.performance-bounds) or 'observed [min, max]'"
+            + " (the driver's overall range in the run)")
+        .add("importance_median", DoubleType, "Median importance of the drivers of this target and segment")
+        .add("performance_median", DoubleType, "Median performance of the drivers of this target and segment")
+        .add("quadrant", StringType, "fix_first (importance above median, performance not), maintain (both above),"
+            + " monitor (performance above median, importance not), low_priority (neither)")
+        .add("benchmark", DoubleType, "Configured 0-100 benchmark performance of the driver, if any")
+        .add("gap", DoubleType, "performance - benchmark (negative = below the benchmark)")
+        .build();
+  }
+
   public static TableSpec responseFacts(Settings settings) {
     TableSpec.Builder t = runKeyed(RESPONSE_FACTS,
         "One row per accepted response in the analysis window, joined with CRM attributes; no free text, no raw customer id")
@@ -112,6 +171,8 @@ public final class OutputTables {
     }
     t.add(Settings.SATISFACTION_INDEX, DoubleType,
         "Satisfaction index 0-100: weighted mean of the present dimension ratings, each rescaled (x - 1) / 6 x 100");
+    settings.importance().extraTargets().forEach((score, scale) -> t.add(score, DoubleType,
+        "Extra target score " + score + " (" + scale.low() + " to " + scale.high() + "), from the responses"));
     for (String behaviour : settings.behaviourDrivers()) {
       t.add(behaviour, DoubleType, "CRM behaviour " + behaviour + " (NULL when not in the CRM)");
     }
@@ -153,6 +214,7 @@ public final class OutputTables {
       .add("crm_rejected", LongType, "CRM rows rejected (rows in rejected_responses with source 'crm')")
       .add("crm_rejected_by_reason", DataTypes.createMapType(StringType, LongType), "Rejected CRM rows per reason code")
       .add("stage_seconds", DataTypes.createMapType(StringType, DoubleType), "Wall time per stage, seconds")
+      .add("warnings", DataTypes.createArrayType(StringType), "Warnings of the run, e.g. collinear drivers in driver_importance")
       .add("config_hash", StringType, "SHA-256 prefix of the effective satlake configuration")
       .add("version", StringType, "satlake version")
       .build();

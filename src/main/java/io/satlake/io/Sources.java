@@ -57,6 +57,11 @@ public final class Sources {
       }
     }
     settings.dimensions().forEach(d -> wanted.put("dim_" + d, input.sourceColumn(d)));
+    for (String extra : settings.importance().extraTargets().keySet()) { // optional columns
+      if (available == null || available.contains(extra)) {
+        wanted.put(extra, extra);
+      }
+    }
     List<String> segmentColumns = new ArrayList<>();
     for (String segment : settings.segments().dimensions()) {
       String source = wanted.getOrDefault(segment, segment);

@@ -68,6 +68,12 @@ final class RawField {
         : value().cast(DataTypes.DoubleType);
   }
 
+  /** True when present but not a number in [low, high]. */
+  Column outOfRange(double low, double high) {
+    Column n = number();
+    return blank().equalTo(false).and(n.isNotNull().and(n.between(low, high)).equalTo(false));
+  }
+
   /** True when present but not a whole number in [low, high]. */
   Column invalidScore(int low, int high) {
     Column n = number();

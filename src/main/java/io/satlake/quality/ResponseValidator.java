@@ -72,6 +72,18 @@ public final class ResponseValidator {
     for (String score : SCALES.keySet()) {
       typed.putIfAbsent(score, lit(null).cast(DataTypes.IntegerType)); // not in this source
     }
+    // Extra target scores: validated like the scores but decimal, and not enough for NO_SCORES.
+    settings.importance().extraTargets().forEach((name, scale) -> {
+      if (!has(raw, name)) {
+        typed.put(name, lit(null).cast(DataTypes.DoubleType));
+        return;
+      }
+      RawField field = RawField.of(raw, name);
+      Column invalid = field.outOfRange(scale.low(), scale.high());
+      scoreInvalid.add(invalid);
+      scoreDetail.add(when(invalid, concat(lit(name + "="), coalesce(field.text(), lit("")))));
+      typed.put(name, when(invalid, lit(null)).otherwise(field.number()).cast(DataTypes.DoubleType));
+    });
     typed.put("complaint_category", has(raw, "complaint_category")
         ? RawField.of(raw, "complaint_category").text() : lit(null).cast(DataTypes.StringType));
     // The free text is never written out, so only whether there is one travels on.

@@ -44,6 +44,7 @@ public final class RunLog {
         crm == null ? null : crm.rejected(),
         crm == null ? null : scala(crm.rejectedByReason()),
         scala(stageSeconds),
+        result == null ? null : result.warnings().toArray(String[]::new),
         settings.configHash(),
         version);
     return spark.createDataFrame(java.util.List.of(row), OutputTables.RUN.schema());

@@ -2,6 +2,7 @@ package io.satlake.report;
 
 import io.satlake.config.Settings.DateRange;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -20,7 +21,8 @@ public record RunResult(
     long unmatched,
     Dataset<Row> segmentScores,
     Dataset<Row> driverCorrelations,
-    Map<String, String> tableLocations) {
+    Map<String, String> tableLocations,
+    List<String> warnings) {
 
   /** Rows read = accepted + sum of rejected by reason. */
   public record Counts(long read, long accepted, Map<String, Long> rejectedByReason) {

@@ -50,6 +50,10 @@ public final class RunSummary {
       out.printf(Locale.ROOT, "    %-28s r = %+.3f [%+.3f, %+.3f] n=%d%n", d.getAs("driver"), d.<Double>getAs("r"),
           d.<Double>getAs("ci_low"), d.<Double>getAs("ci_high"), d.<Long>getAs("n"));
     }
+    if (!r.warnings().isEmpty()) {
+      out.println("  warnings (also in run_log.warnings):");
+      r.warnings().forEach(w -> out.println("    " + w));
+    }
     out.println("  tables:");
     r.tableLocations().forEach((table, location) -> out.printf(Locale.ROOT, "    %-20s %s%n", table, location));
     out.printf(Locale.ROOT, "  figures with n < %d are withheld (suppressed)%n", minN);
