@@ -71,6 +71,8 @@ public final class SegmentScores {
       String c = "CAST(" + Identifiers.quote(score) + " AS BIGINT)";
       select.add("count(" + c + ")").add("sum(" + c + ")").add("sum(" + c + " * " + c + ")");
     }
+    List<String> weightedScores = OutputTables.weightedMeanScores(settings);
+    WeightedSums.aggregates(List.of(facts.columns()), weightedScores).forEach(select::add);
     StringJoiner sets = new StringJoiner(", ");
     for (List<String> level : settings.segments().levels()) {
       StringJoiner set = new StringJoiner(", ", "(", ")");
@@ -112,6 +114,7 @@ public final class SegmentScores {
         s.meanSumSquares[m] = row.isNullAt(at) ? 0 : row.getLong(at);
         at++;
       }
+      s.weighted.read(row, at, WeightedSums.FIRST_MEAN + weightedScores.size());
       states.put(new Key(segment, period), s);
     }
     return states;
@@ -177,6 +180,7 @@ public final class SegmentScores {
         v.addAll(nulls(4));
       }
     }
+    suppressed |= s.weighted.appendFigures(v, minN);
     v.set(suppressedAt, suppressed);
     return RowFactory.create(v.toArray());
   }
