@@ -21,7 +21,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * segment_scores (DESIGN §4-§5): one aggregation over all grouping sets (each configured level
  * × period) produces mergeable sums; window rows are the sums of a segment's period rows; every
- * figure is then finished from those few thousand states by {@link Stats}.
+ * figure is then finished from those few thousand states by {@link Stats}. The same aggregation
+ * sums the survey weights ({@link WeightedSums}) for the weighted figures beside the unweighted.
  */
 public final class SegmentScores {
   public static final String PERIOD_START = "period_start";
