@@ -25,6 +25,7 @@ import io.satlake.quality.ResponseValidator;
 import io.satlake.report.RunResult;
 import io.satlake.report.RunResult.Counts;
 import io.satlake.report.StageClock;
+import io.satlake.weighting.SurveyWeights;
 import java.sql.Date;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
@@ -90,7 +91,9 @@ public final class SatisfactionPipeline {
       Column accepted = col(ResponseValidator.REASON).isNull();
       ReconciledCounts responseCounts = clock.time("validate_responses", () -> counts(responses,
           accepted.and(inWindow(window)), accepted.and(col(CrmEnricher.MATCHED).equalTo(false))));
-      Dataset<Row> facts = analysis.facts();
+      SurveyWeights.Weighted weighted = clock.time("weighting", () -> SurveyWeights.compute(analysis.facts(),
+          ResponseValidator.split(crm).accepted(), settings, crmSegments, runDate, runId));
+      Dataset<Row> facts = weighted.facts();
       Dataset<Row> scores = clock.time("segment_scores",
           () -> SegmentScores.compute(facts, settings, runDate, runId, window));
       Dataset<Row> correlations = clock.time("driver_correlations",
@@ -109,6 +112,7 @@ public final class SatisfactionPipeline {
       outputs.put(OutputTables.driverCorrelations(settings), correlations);
       outputs.put(OutputTables.driverImportance(settings), importance.table());
       outputs.put(OutputTables.priorityMatrix(settings), priorities);
+      outputs.put(OutputTables.WEIGHTS, weighted.table());
       clock.time("write_tables", () -> sink.replaceRunDate(outputs, runDate, runId));
       outputs.keySet().forEach(spec -> locations.put(spec.name(), sink.location(spec.name())));
       locations.put(OutputTables.RUN_LOG, sink.location(OutputTables.RUN_LOG));

@@ -50,7 +50,8 @@ class JobEndToEndTest {
         "inputs.responses.path", dir.resolve("input/responses").toString(),
         "inputs.crm.path", dir.resolve("input/crm").toString(),
         "warehouse", dir.resolve("warehouse").toString(),
-        "database", DB));
+        "database", DB,
+        "weighting.dimensions", "[region, customer_tier]"));
     first = SatisfactionJob.runJob(spark, settings, DECEMBER);
     for (String table : tables()) {
       rowsAfterFirstRun.put(table, rowsFor(table, DECEMBER));
@@ -62,7 +63,8 @@ class JobEndToEndTest {
 
   static List<String> tables() {
     return List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS, OutputTables.RESPONSE_FACTS,
-        OutputTables.REJECTED_RESPONSES, OutputTables.DRIVER_IMPORTANCE, OutputTables.PRIORITY_MATRIX);
+        OutputTables.REJECTED_RESPONSES, OutputTables.DRIVER_IMPORTANCE, OutputTables.PRIORITY_MATRIX,
+        OutputTables.SURVEY_WEIGHTS);
   }
 
   static long rowsFor(String table, LocalDate runDate) {
@@ -122,7 +124,7 @@ class JobEndToEndTest {
     List<String> registered = spark.catalog().listTables(DB).select("name").as(Encoders.STRING()).collectAsList();
     for (String table : List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS,
         OutputTables.RESPONSE_FACTS, OutputTables.REJECTED_RESPONSES, OutputTables.RUN_LOG,
-        OutputTables.DRIVER_IMPORTANCE, OutputTables.PRIORITY_MATRIX)) {
+        OutputTables.DRIVER_IMPORTANCE, OutputTables.PRIORITY_MATRIX, OutputTables.SURVEY_WEIGHTS)) {
       assertTrue(registered.contains(table), table + " registered");
       assertTrue(spark.sql("SELECT * FROM " + DB + "." + table).count() > 0, table + " readable");
       String comment = spark.sql("DESCRIBE TABLE EXTENDED " + DB + "." + table)
@@ -132,6 +134,26 @@ class JobEndToEndTest {
           assertFalse(column.description() == null || column.description().isBlank(),
               table + "." + column.name() + " has a comment"));
     }
+  }
+
+  @Test
+  void weightsMeetTheCrmMarginsWithinTheTolerance() {
+    List<Row> margins = spark.table(DB + "." + OutputTables.SURVEY_WEIGHTS)
+        .filter("run_date = DATE'" + DECEMBER + "'").collectAsList();
+    assertFalse(margins.isEmpty());
+    Map<String, Long> customers = new TreeMap<>();
+    for (Row m : margins) {
+      assertEquals(m.<Double>getAs("population_share"), m.<Double>getAs("weighted_share"), 1e-6);
+      customers.merge(m.getAs("dimension"), m.<Long>getAs("population_n"), Long::sum);
+    }
+    assertEquals(Map.of("customer_tier", planted.customers(), "region", planted.customers()), customers);
+    // raking keeps the mean weight of the raked (CRM-matched) responses at 1; unmatched ones weigh 1
+    Row facts = spark.sql("SELECT avg(IF(crm_matched, weight, NULL)), min(IF(crm_matched, 1.0, weight)),"
+        + " max(IF(crm_matched, 1.0, weight)) FROM " + DB + ".response_facts WHERE run_date = DATE'" + DECEMBER + "'")
+        .first();
+    assertEquals(1.0, facts.getDouble(0), 1e-5);
+    assertEquals(1.0, facts.getDouble(1), 0.0);
+    assertEquals(1.0, facts.getDouble(2), 0.0);
   }
 
   @Test

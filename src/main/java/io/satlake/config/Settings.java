@@ -24,6 +24,7 @@ public record Settings(
     String warehouse,
     String database,
     SparkSettings spark,
+    Weighting weighting,
     String configHash,
     Importance importance) {
 
@@ -93,6 +94,18 @@ public record Settings(
     @Override
     public String toString() {
       return (start == null ? "all history" : start.toString()) + " .. " + end;
+    }
+  }
+
+  /**
+   * Raking of response weights to the CRM population's margins on {@code dimensions} (none = off:
+   * every weight 1). Converged when every weighted category share is within {@code tolerance} of
+   * its population share; weights are trimmed to [trimMin, trimMax] × the mean weight.
+   */
+  public record Weighting(List<String> dimensions, int maxIterations, double tolerance, double trimMin,
+      double trimMax) {
+    public boolean enabled() {
+      return !dimensions.isEmpty();
     }
   }
 

@@ -20,6 +20,7 @@ import io.satlake.config.Settings.Segments;
 import io.satlake.config.Settings.SourceFormat;
 import io.satlake.config.Settings.SparkSettings;
 import io.satlake.config.Settings.UnmatchedPolicy;
+import io.satlake.config.Settings.Weighting;
 import io.satlake.config.Settings.Window;
 import io.satlake.config.Settings.WindowMode;
 import java.io.File;
@@ -166,6 +167,7 @@ public final class SettingsLoader {
     PeriodGrain grain = enumValue("satlake.period-grain", PeriodGrain.class);
     UnmatchedPolicy policy = enumValue("satlake.unmatched-customer-policy", UnmatchedPolicy.class);
     Importance importance = importance(dimensions, behaviour, segments);
+    Weighting weighting = weighting(segments);
     if (!problems.isEmpty()) {
       throw SatlakeException.usage("invalid configuration:\n  " + String.join("\n  ", problems));
     }
@@ -173,7 +175,7 @@ public final class SettingsLoader {
         new ResponsesInput(responses.path(), responses.format(), responses.columns(), dimensionSources,
             responses.dateFormat()),
         crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, rankBins, policy, warehouse, database, spark,
-        hash(config.getConfig(ROOT)), importance);
+        weighting, hash(config.getConfig(ROOT)), importance);
   }
 
   private Importance importance(List<String> dimensions, List<String> behaviour, Segments segments) {
@@ -337,6 +339,29 @@ public final class SettingsLoader {
     return new Segments(segmentDims, combinations, correlationLevels);
   }
 
+  private Weighting weighting(Segments segments) {
+    List<String> dimensions = identifiers("satlake.weighting.dimensions");
+    for (String d : dimensions) {
+      if (!segments.dimensions().contains(d)) {
+        problems.add("satlake.weighting.dimensions: '" + d + "' is not in satlake.segments.dimensions");
+      }
+    }
+    double tolerance = number("satlake.weighting.tolerance");
+    if (!(tolerance > 0 && tolerance < 1)) {
+      problems.add("satlake.weighting.tolerance: must be above 0 and below 1 (is " + tolerance + ")");
+    }
+    // Raking makes the mean weight 1, so the bounds must bracket 1.
+    double trimMin = number("satlake.weighting.trim.min");
+    double trimMax = number("satlake.weighting.trim.max");
+    if (!(trimMin > 0 && trimMin <= 1)) {
+      problems.add("satlake.weighting.trim.min: must be above 0 and at most 1 (is " + trimMin + ")");
+    }
+    if (!(trimMax >= 1) || Double.isInfinite(trimMax)) {
+      problems.add("satlake.weighting.trim.max: must be a number of at least 1 (is " + trimMax + ")");
+    }
+    return new Weighting(dimensions, intAtLeast("satlake.weighting.max-iterations", 1), tolerance, trimMin, trimMax);
+  }
+
   private Window window() {
     WindowMode mode = enumValue("satlake.window.mode", WindowMode.class);
     int trailingDays = intAtLeast("satlake.window.trailing-days", 1);
@@ -427,6 +452,15 @@ public final class SettingsLoader {
     } catch (ConfigException e) {
       problems.add(path + ": must be a whole number");
       return min;
+    }
+  }
+
+  private double number(String path) {
+    try {
+      return config.getDouble(path);
+    } catch (ConfigException e) {
+      problems.add(path + ": must be a number");
+      return Double.NaN;
     }
   }
 

@@ -21,6 +21,7 @@ public final class OutputTables {
   public static final String RUN_LOG = "run_log";
   public static final String DRIVER_IMPORTANCE = "driver_importance";
   public static final String PRIORITY_MATRIX = "priority_matrix";
+  public static final String SURVEY_WEIGHTS = "survey_weights";
 
   private OutputTables() {}
 
@@ -66,7 +67,37 @@ public final class OutputTables {
     for (String dimension : settings.dimensions()) {
       meanColumns(t, "dim_" + dimension, "Rating of " + dimension + " (1-7)");
     }
+    weightedColumns(t, settings);
     return t.build();
+  }
+
+  /** Weighted figures beside the unweighted ones (survey weights; all 1 when weighting is off). */
+  private static void weightedColumns(TableSpec.Builder t, Settings settings) {
+    String interval = "95% interval at the Kish effective n";
+    t.add("n_effective", DoubleType, "Kish effective number of responses, (sum w)^2 / sum w^2")
+        .add("nps_weighted", DoubleType, "Weighted NPS, 100 x (weighted promoter share - weighted detractor share)")
+        .add("nps_weighted_low", DoubleType, "Weighted NPS: " + interval + " (Wald), lower bound")
+        .add("nps_weighted_high", DoubleType, "Weighted NPS: " + interval + " (Wald), upper bound")
+        .add("nps_n_effective", DoubleType, "Kish effective n of the responses with an NPS answer")
+        .add("csat_weighted", DoubleType, "Weighted CSAT, percent of the weight of CSAT answers that are 4 or 5")
+        .add("csat_weighted_low", DoubleType, "Weighted CSAT: " + interval + " (Wilson), lower bound")
+        .add("csat_weighted_high", DoubleType, "Weighted CSAT: " + interval + " (Wilson), upper bound")
+        .add("csat_n_effective", DoubleType, "Kish effective n of the responses with a CSAT answer");
+    for (String score : weightedMeanScores(settings)) {
+      t.add(score + "_weighted", DoubleType, "Weighted mean of " + score)
+          .add(score + "_weighted_low", DoubleType, "Weighted mean of " + score + ": " + interval + " (t), lower bound")
+          .add(score + "_weighted_high", DoubleType, "Weighted mean of " + score + ": " + interval + " (t), upper bound")
+          .add(score + "_n_effective", DoubleType, "Kish effective n of the responses with " + score);
+    }
+  }
+
+  /** The mean scores that get weighted columns: CES, each dimension, the satisfaction index. */
+  public static List<String> weightedMeanScores(Settings settings) {
+    List<String> scores = new java.util.ArrayList<>();
+    scores.add("ces");
+    scores.addAll(settings.dimensionColumns());
+    scores.add(Settings.SATISFACTION_INDEX);
+    return scores;
   }
 
   private static void meanColumns(TableSpec.Builder t, String score, String meaning) {
@@ -179,8 +210,30 @@ public final class OutputTables {
     return t.add("crm_matched", BooleanType, "True when the customer is in the CRM")
         .add("complaint_category", StringType, "Complaint category, if any")
         .add("has_comment", BooleanType, "True when the response carries a free-text comment")
+        .add("weight", DoubleType, "Survey weight (raked to the CRM margins of satlake.weighting.dimensions; 1 when"
+            + " weighting is off or the customer is not in the CRM)")
         .build();
   }
+
+  public static final TableSpec WEIGHTS = runKeyed(SURVEY_WEIGHTS,
+      "Raking of response weights to the CRM population: margins per raking dimension and category, convergence,"
+          + " effective n and design effect (no rows when weighting is off)")
+      .add("dimension", StringType, "Raking dimension (a CRM segment column)")
+      .add("category", StringType, "Category of the dimension ('unknown' = missing in the CRM)")
+      .add("population_n", LongType, "Accepted CRM customers in the category")
+      .add("population_share", DoubleType, "Share of the accepted CRM customers in the category (the raking target)")
+      .add("sample_n", LongType, "Raked responses (CRM-matched, in the window) in the category")
+      .add("sample_share", DoubleType, "Unweighted share of the raked responses in the category")
+      .add("weighted_share", DoubleType, "Weighted share of the raked responses in the category after raking")
+      .add("iterations", IntegerType, "Raking cycles run until convergence (same on every row of the run)")
+      .add("max_margin_error", DoubleType, "Largest |weighted share - population share| over all dimensions and categories")
+      .add("n_raked", LongType, "Responses raked: CRM-matched responses in the window")
+      .add("n_unmatched", LongType, "Responses not raked (customer not in the CRM): weight 1")
+      .add("n_effective", DoubleType, "Kish effective sample size of the raked responses, (sum w)^2 / sum w^2")
+      .add("design_effect", DoubleType, "Design effect of the weights, n_raked / n_effective")
+      .add("weight_min", DoubleType, "Smallest weight (relative to the mean weight 1)")
+      .add("weight_max", DoubleType, "Largest weight (relative to the mean weight 1)")
+      .build();
 
   public static final TableSpec REJECTED = runKeyed(REJECTED_RESPONSES,
       "One row per rejected input row, with the reason code and the raw record")

@@ -17,6 +17,8 @@ final class ScoreState {
   final long[] meanN;
   final long[] meanSum;
   final long[] meanSumSquares;
+  /** Weighted sums per measure (survey weights). */
+  final WeightedSums weighted = new WeightedSums();
   /** First response date of a period state (window states leave it unset). */
   LocalDate firstDate;
 
@@ -33,6 +35,7 @@ final class ScoreState {
     detractors += other.detractors;
     csatN += other.csatN;
     csatTop2 += other.csatTop2;
+    weighted.add(other.weighted);
     for (int i = 0; i < meanN.length; i++) {
       meanN[i] += other.meanN[i];
       meanSum[i] += other.meanSum[i];

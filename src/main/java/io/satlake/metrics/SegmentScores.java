@@ -21,7 +21,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * segment_scores (DESIGN §4-§5): one aggregation over all grouping sets (each configured level
  * × period) produces mergeable sums; window rows are the sums of a segment's period rows; every
- * figure is then finished from those few thousand states by {@link Stats}.
+ * figure is then finished from those few thousand states by {@link Stats}. The same aggregation
+ * sums the survey weights ({@link WeightedSums}) for the weighted figures beside the unweighted.
  */
 public final class SegmentScores {
   public static final String PERIOD_START = "period_start";
@@ -87,6 +88,8 @@ public final class SegmentScores {
         select.add("sum(s" + sums++ + ")");
       }
     }
+    List<String> weightedScores = OutputTables.weightedMeanScores(settings);
+    WeightedSums.aggregates(List.of(facts.columns()), weightedScores).forEach(select::add);
     StringJoiner sets = new StringJoiner(", ");
     for (List<String> level : settings.segments().levels()) {
       StringJoiner set = new StringJoiner(", ", "(", ")");
@@ -129,6 +132,7 @@ public final class SegmentScores {
         s.meanSumSquares[m] = row.isNullAt(at) ? 0 : row.getLong(at);
         at++;
       }
+      s.weighted.read(row, at, WeightedSums.FIRST_MEAN + weightedScores.size());
       states.put(new Key(segment, period), s);
     }
     return states;
@@ -194,6 +198,7 @@ public final class SegmentScores {
         v.addAll(nulls(4));
       }
     }
+    suppressed |= s.weighted.appendFigures(v, minN);
     v.set(suppressedAt, suppressed);
     return RowFactory.create(v.toArray());
   }

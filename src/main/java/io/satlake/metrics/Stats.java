@@ -119,17 +119,73 @@ public final class Stats {
               + ", n=" + n);
     }
     double share = (double) successes / n;
+    double[] bounds = wilsonBounds(share, n);
+    return new Proportion(n, successes, 100.0 * share, bounds[0], bounds[1]);
+  }
+
+  /** Wilson 95% bounds in percent for a share over n (n may be an effective, non-integer n). */
+  private static double[] wilsonBounds(double share, double n) {
     double zSquared = Z95 * Z95;
     double shrink = 1.0 + zSquared / n;
     double centre = (share + zSquared / (2.0 * n)) / shrink;
     double halfWidth =
         Z95 / shrink * Math.sqrt(share * (1.0 - share) / n + zSquared / (4.0 * n * n));
-    return new Proportion(
-        n,
-        successes,
-        100.0 * share,
-        Math.max(0.0, 100.0 * (centre - halfWidth)),
-        Math.min(100.0, 100.0 * (centre + halfWidth)));
+    return new double[] {
+      Math.max(0.0, 100.0 * (centre - halfWidth)), Math.min(100.0, 100.0 * (centre + halfWidth))
+    };
+  }
+
+  /**
+   * A weighted figure with the Kish effective n it rests on and its 95% interval. With an
+   * effective n too small for a spread (see each method) the bounds are NaN.
+   */
+  public record WeightedEstimate(double value, double nEffective, double low, double high) {}
+
+  /** Kish's effective sample size (Σw)²/Σw²: n when all weights are equal, less otherwise. */
+  public static double kishEffectiveN(double sumWeights, double sumSquaredWeights) {
+    return sumWeights * sumWeights / sumSquaredWeights;
+  }
+
+  /**
+   * Weighted NPS from sums over the responses with an nps, where s = +1 for a promoter, 0 for a
+   * passive and −1 for a detractor: Σw·s = W_p − W_d and Σw·s² = W_p + W_d. With the weighted
+   * shares p = W_p/Σw, d = W_d/Σw: nps = 100·(p − d), se = 100·√((p + d − (p − d)²)/n_eff), and
+   * the Wald interval nps ± z·se (the unweighted formulas with n_eff for n).
+   */
+  public static WeightedEstimate weightedNps(double sumW, double sumSquaredW, double sumWS, double sumWSquaredS) {
+    double nEffective = kishEffectiveN(sumW, sumSquaredW);
+    double mean = sumWS / sumW;
+    double variance = Math.max(0.0, sumWSquaredS / sumW - mean * mean);
+    double margin = Z95 * 100.0 * Math.sqrt(variance / nEffective);
+    return new WeightedEstimate(100.0 * mean, nEffective, 100.0 * mean - margin, 100.0 * mean + margin);
+  }
+
+  /**
+   * Weighted share of successes (0..100) with the Wilson 95% interval at the Kish effective n.
+   */
+  public static WeightedEstimate weightedShare(double sumW, double sumSquaredW, double sumWSuccesses) {
+    double nEffective = kishEffectiveN(sumW, sumSquaredW);
+    double share = sumWSuccesses / sumW;
+    double[] bounds = wilsonBounds(share, nEffective);
+    return new WeightedEstimate(100.0 * share, nEffective, bounds[0], bounds[1]);
+  }
+
+  /**
+   * Weighted mean Σw·x/Σw with a t-based 95% interval: the variance Σw·(x − mean)²/Σw times
+   * n_eff/(n_eff − 1) (the unbiased form for reliability weights), se = √(variance/n_eff), and
+   * the t quantile at ⌊n_eff⌋ − 1 degrees of freedom. Equal weights give exactly
+   * {@link #mean}'s figures; below two effective responses the bounds are NaN.
+   */
+  public static WeightedEstimate weightedMean(double sumW, double sumSquaredW, double sumWX, double sumWSquaredX) {
+    double nEffective = kishEffectiveN(sumW, sumSquaredW);
+    double mean = sumWX / sumW;
+    long df = (long) Math.floor(nEffective) - 1;
+    if (df < 1) {
+      return new WeightedEstimate(mean, nEffective, Double.NaN, Double.NaN);
+    }
+    double variance = Math.max(0.0, sumWSquaredX / sumW - mean * mean) * nEffective / (nEffective - 1);
+    double margin = tQuantile975(df) * Math.sqrt(variance / nEffective);
+    return new WeightedEstimate(mean, nEffective, mean - margin, mean + margin);
   }
 
   /**
