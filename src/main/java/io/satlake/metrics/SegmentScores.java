@@ -88,8 +88,10 @@ public final class SegmentScores {
         select.add("sum(s" + sums++ + ")");
       }
     }
-    List<String> weightedScores = OutputTables.weightedMeanScores(settings);
-    WeightedSums.aggregates(List.of(facts.columns()), weightedScores).forEach(select::add);
+    for (String weighted : WeightedSums.aggregates(List.of(facts.columns()), OutputTables.weightedMeanScores(settings))) {
+      fine.add(weighted + " AS s" + sums);
+      select.add("sum(s" + sums++ + ")");
+    }
     StringJoiner sets = new StringJoiner(", ");
     for (List<String> level : settings.segments().levels()) {
       StringJoiner set = new StringJoiner(", ", "(", ")");
