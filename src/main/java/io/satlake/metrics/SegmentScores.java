@@ -88,7 +88,8 @@ public final class SegmentScores {
         select.add("sum(s" + sums++ + ")");
       }
     }
-    for (String weighted : WeightedSums.aggregates(List.of(facts.columns()), OutputTables.weightedMeanScores(settings))) {
+    List<String> weightedScores = OutputTables.weightedMeanScores(settings);
+    for (String weighted : WeightedSums.aggregates(List.of(facts.columns()), weightedScores)) {
       fine.add(weighted + " AS s" + sums);
       select.add("sum(s" + sums++ + ")");
     }
