@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
@@ -362,7 +363,9 @@ public final class SettingsLoader {
   private Map<String, String> stringMap(String path) {
     Map<String, String> map = new LinkedHashMap<>();
     try {
-      config.getConfig(path).entrySet().forEach(e -> map.put(e.getKey(), String.valueOf(e.getValue().unwrapped())));
+      // entrySet keys are path expressions: a quoted key ("spark.hadoop.fs.s3a.endpoint") keeps its quotes
+      config.getConfig(path).entrySet().forEach(e -> map.put(String.join(".", ConfigUtil.splitPath(e.getKey())),
+          String.valueOf(e.getValue().unwrapped())));
     } catch (ConfigException e) {
       problems.add(path + ": must be an object of key = value");
     }
