@@ -46,6 +46,10 @@ public final class SatisfactionJob {
         generate  write deterministic sample input data (responses and CRM)
         sql       query the tables in the warehouse
 
+      scripts/satlake only (see README, Production services):
+        metastore start|stop|status   the shared metastore (Derby network server) for job + BI
+        serve-bi  the Spark Thrift server (JDBC for BI tools) on 127.0.0.1:10000
+
       exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration, 3 bad input
       """;
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.satlake.testing.Processes;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,12 +74,12 @@ class ServicesIT {
         "jclouds.filesystem.basedir=" + s3) + "\n");
     // S3A cannot create buckets: with the filesystem backend a bucket is a folder
     Files.createDirectories(s3.resolve("lake"));
-    writeInputs("input", 40);
-    writeInputs("input-b", 30);
     Path s3log = dir.resolve("s3proxy.log");
     s3proxy = Processes.start(List.of(java(), "-Xmx256m", "-jar", System.getProperty("satlake.it.s3proxy.jar"),
         "--properties", props.toString()), Map.of(), dir, s3log);
     Processes.awaitPort(s3Port, s3proxy, s3log, 120);
+    upload(s3Port, writeInputs("input", 40));
+    upload(s3Port, writeInputs("input-b", 30));
 
     // The job's config names the endpoint only; the keys come from the environment (S3A's chain).
     Path config = dir.resolve("lake.conf");
@@ -168,9 +171,9 @@ class ServicesIT {
 
   /**
    * Responses 1..n, all valid, and one rejected row: nps = i mod 11, customer c(i mod 8); and 8 CRM customers.
-   * Written straight into the bucket's folder, so the job reads them through S3.
+   * Written locally into {@code prefix/}, to be uploaded to the bucket.
    */
-  static void writeInputs(String prefix, int n) throws IOException {
+  static Path writeInputs(String prefix, int n) throws IOException {
     StringBuilder responses = new StringBuilder(
         "response_id,customer_id,survey_date,channel,nps,csat,ces,dim_quality,complaint_category,comment\n");
     for (int i = 1; i <= n; i++) {
@@ -183,11 +186,27 @@ class ServicesIT {
     for (int c = 0; c < 8; c++) {
       crm.append('c').append(c).append(',').append(c % 2 == 0 ? "north" : "south").append(',').append(c + 1).append('\n');
     }
-    Path folder = Files.createDirectories(s3.resolve("lake").resolve(prefix));
+    Path folder = Files.createDirectories(dir.resolve("upload").resolve(prefix));
     Files.createDirectories(folder.resolve("responses"));
     Files.createDirectories(folder.resolve("crm"));
     Files.writeString(folder.resolve("responses/part.csv"), responses, StandardCharsets.UTF_8);
     Files.writeString(folder.resolve("crm/part.csv"), crm, StandardCharsets.UTF_8);
+    return folder;
+  }
+
+  /**
+   * Uploads a local folder to s3a://lake/&lt;its name&gt; through the S3 API (S3A needs the ETag
+   * that an upload records; a file dropped into S3Proxy's folder has none).
+   */
+  static void upload(int s3Port, Path folder) throws IOException {
+    Configuration conf = new Configuration();
+    s3aSettings(s3Port).forEach((k, v) -> conf.set(k.substring("spark.hadoop.".length()), v));
+    conf.set("fs.s3a.access.key", "satlake-it");
+    conf.set("fs.s3a.secret.key", SECRET);
+    try (FileSystem fs = FileSystem.newInstance(URI.create("s3a://lake/"), conf)) {
+      fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(folder.toUri()),
+          new org.apache.hadoop.fs.Path("s3a://lake/" + folder.getFileName()));
+    }
   }
 
   /** count and sum(nps) of the responses 1..n written by writeInputs, worked out here. */
