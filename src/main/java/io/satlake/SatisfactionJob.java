@@ -47,6 +47,10 @@ public final class SatisfactionJob {
         sql       query the tables in the warehouse
         bench     time the full job on Parquet input (wall, stages, rows/s per core, peak memory)
 
+      scripts/satlake only (see README, Production services):
+        metastore start|stop|status   the shared metastore (Derby network server) for job + BI
+        serve-bi  the Spark Thrift server (JDBC for BI tools) on 127.0.0.1:10000
+
       exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration, 3 bad input
       """;
 

@@ -114,6 +114,11 @@ public final class SatisfactionPipeline {
       outputs.put(OutputTables.priorityMatrix(settings), priorities);
       outputs.put(OutputTables.WEIGHTS, weighted.table());
       clock.time("write_tables", () -> sink.replaceRunDate(outputs, runDate, runId));
+      if (settings.bi().viewsDatabase() != null) {
+        List<TableSpec> viewed = new java.util.ArrayList<>(outputs.keySet());
+        viewed.add(OutputTables.RUN);
+        clock.time("bi_views", () -> sink.refreshViews(viewed, settings.bi().viewsDatabase()));
+      }
       outputs.keySet().forEach(spec -> locations.put(spec.name(), sink.location(spec.name())));
       locations.put(OutputTables.RUN_LOG, sink.location(OutputTables.RUN_LOG));
       return new RunResult(runId, runDate, window, responseCounts.counts(), crmCounts, responseCounts.inWindow(),

@@ -25,10 +25,12 @@ public record Settings(
     String database,
     SparkSettings spark,
     Weighting weighting,
+    JdbcInput crmJdbc,
+    Bi bi,
     String configHash,
     Importance importance) {
 
-  public enum SourceFormat { CSV, JSON, PARQUET, DELTA }
+  public enum SourceFormat { CSV, JSON, PARQUET, DELTA, JDBC }
 
   public enum PeriodGrain {
     MONTH, QUARTER;
@@ -44,7 +46,7 @@ public record Settings(
 
   public enum UnmatchedPolicy { KEEP, REJECT }
 
-  public enum Catalog { EMBEDDED, HIVE, IN_MEMORY }
+  public enum Catalog { EMBEDDED, HIVE, IN_MEMORY, SHARED }
 
   /** Canonical response field names; the source name of each is configurable. */
   public static final List<String> RESPONSE_FIELDS = List.of(
@@ -108,6 +110,21 @@ public record Settings(
       return !dimensions.isEmpty();
     }
   }
+
+  /**
+   * A JDBC source (the CRM when its format is jdbc): a table or a query, read in
+   * {@code numPartitions} parallel range queries on {@code partitionColumn} when that is set. The
+   * password is read from the environment variable {@code passwordEnv}, never from config.
+   */
+  public record JdbcInput(String url, String table, String query, String user, String passwordEnv, String driver,
+      String partitionColumn, String lowerBound, String upperBound, int numPartitions, int fetchSize) {}
+
+  /**
+   * Serving the tables to BI: the shared metastore of catalog {@code shared} (which a Spark
+   * Thrift server can use at the same time), and the database of views with explicit columns
+   * (null = none) refreshed after each run.
+   */
+  public record Bi(String metastoreUrl, String viewsDatabase) {}
 
   public record SparkSettings(String master, String appName, int shufflePartitions, Catalog catalog,
       Map<String, String> conf) {}

@@ -6,14 +6,17 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import io.satlake.SatlakeException;
+import io.satlake.config.Settings.Bi;
 import io.satlake.config.Settings.Catalog;
 import io.satlake.config.Settings.CrmInput;
 import io.satlake.config.Settings.Importance;
 import io.satlake.config.Settings.Range;
+import io.satlake.config.Settings.JdbcInput;
 import io.satlake.config.Settings.PeriodGrain;
 import io.satlake.config.Settings.ResponsesInput;
 import io.satlake.config.Settings.Segments;
@@ -162,8 +165,10 @@ public final class SettingsLoader {
     if (spark != null && spark.catalog() == Catalog.EMBEDDED && warehouse != null && warehouse.contains("://")
         && !warehouse.startsWith("file:")) {
       problems.add("satlake.spark.catalog: 'embedded' keeps its metastore beside the warehouse, which"
-          + " must then be local; use 'hive' for a remote warehouse (" + warehouse + ")");
+          + " must then be local; use 'shared' or 'hive' for a remote warehouse (" + warehouse + ")");
     }
+    JdbcInput crmJdbc = crmJdbc(responses.format(), crm.format());
+    Bi bi = bi(spark == null ? null : spark.catalog());
     PeriodGrain grain = enumValue("satlake.period-grain", PeriodGrain.class);
     UnmatchedPolicy policy = enumValue("satlake.unmatched-customer-policy", UnmatchedPolicy.class);
     Importance importance = importance(dimensions, behaviour, segments);
@@ -175,7 +180,7 @@ public final class SettingsLoader {
         new ResponsesInput(responses.path(), responses.format(), responses.columns(), dimensionSources,
             responses.dateFormat()),
         crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, rankBins, policy, warehouse, database, spark,
-        weighting, hash(config.getConfig(ROOT)), importance);
+        weighting, crmJdbc, bi, hash(config.getConfig(ROOT)), importance);
   }
 
   private Importance importance(List<String> dimensions, List<String> behaviour, Segments segments) {
@@ -273,6 +278,56 @@ public final class SettingsLoader {
       problems.add(path + ": must be a whole number");
       return 0;
     }
+  }
+
+  /** The CRM's JDBC source when its format is jdbc, else null. The password itself is never config. */
+  private JdbcInput crmJdbc(SourceFormat responsesFormat, SourceFormat crmFormat) {
+    String key = "satlake.inputs.crm.jdbc";
+    if (responsesFormat == SourceFormat.JDBC) {
+      problems.add("satlake.inputs.responses.format: jdbc is supported for the CRM only");
+    }
+    if (crmFormat != SourceFormat.JDBC) {
+      return null;
+    }
+    String url = string(key + ".url");
+    if (url != null && !url.startsWith("jdbc:")) {
+      problems.add(key + ".url: must start with jdbc:");
+    }
+    String table = optionalString(key + ".table");
+    String query = optionalString(key + ".query");
+    if ((table == null) == (query == null)) {
+      problems.add(key + ": set exactly one of table and query");
+    }
+    String passwordEnv = optionalString(key + ".password-env");
+    if (passwordEnv != null && !passwordEnv.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      problems.add(key + ".password-env: must name an environment variable (the password itself never goes in config)");
+    } else if (passwordEnv != null && System.getenv(passwordEnv) == null) {
+      problems.add(key + ".password-env: environment variable " + passwordEnv + " is not set");
+    }
+    String partitionColumn = optionalString(key + ".partition-column");
+    if (partitionColumn != null && !Identifiers.isSafe(partitionColumn)) {
+      problems.add(key + ".partition-column: '" + partitionColumn + "' is not a valid column name");
+    }
+    String lower = optionalString(key + ".lower-bound");
+    String upper = optionalString(key + ".upper-bound");
+    if ((partitionColumn == null) != (lower == null) || (partitionColumn == null) != (upper == null)) {
+      problems.add(key + ": partition-column, lower-bound and upper-bound are set together or not at all");
+    }
+    return new JdbcInput(url, table, query, optionalString(key + ".user"), passwordEnv,
+        optionalString(key + ".driver"), partitionColumn, lower, upper,
+        intAtLeast(key + ".num-partitions", 1), intAtLeast(key + ".fetch-size", 1));
+  }
+
+  private Bi bi(Catalog catalog) {
+    String metastoreUrl = optionalString("satlake.bi.metastore-url");
+    if (catalog == Catalog.SHARED && (metastoreUrl == null || !metastoreUrl.startsWith("jdbc:"))) {
+      problems.add("satlake.bi.metastore-url: catalog 'shared' needs the metastore's JDBC URL (jdbc:...)");
+    }
+    String viewsDatabase = optionalString("satlake.bi.views-database");
+    if (viewsDatabase != null) {
+      identifier("satlake.bi.views-database");
+    }
+    return new Bi(metastoreUrl, viewsDatabase);
   }
 
   /** A weight for every dimension: the configured one, 1 for a dimension not listed. */
@@ -435,7 +490,9 @@ public final class SettingsLoader {
   private Map<String, String> stringMap(String path) {
     Map<String, String> map = new LinkedHashMap<>();
     try {
-      config.getConfig(path).entrySet().forEach(e -> map.put(e.getKey(), String.valueOf(e.getValue().unwrapped())));
+      // entrySet keys are path expressions: a quoted key ("spark.hadoop.fs.s3a.endpoint") keeps its quotes
+      config.getConfig(path).entrySet().forEach(e -> map.put(String.join(".", ConfigUtil.splitPath(e.getKey())),
+          String.valueOf(e.getValue().unwrapped())));
     } catch (ConfigException e) {
       problems.add(path + ": must be an object of key = value");
     }

@@ -96,6 +96,31 @@ public final class DeltaSink {
         .save(location(spec.name()));
   }
 
+  /**
+   * (Re)creates one view per table in {@code viewsDatabase}, listing the table's current columns
+   * (with their comments) explicitly. BI tools read columns through JDBC metadata, and the
+   * metastore holds no columns for a Delta table (delta-io/delta#695); a view's are stored.
+   * Recreated after every run, so columns added by mergeSchema appear in the views too.
+   */
+  public void refreshViews(List<TableSpec> specs, String viewsDatabase) {
+    spark.sql("CREATE DATABASE IF NOT EXISTS " + Identifiers.quote(viewsDatabase)
+        + " COMMENT 'satlake tables as views with explicit columns, for BI tools' LOCATION '"
+        + sqlString(new Path(warehouseRoot(), viewsDatabase).toString()) + "'");
+    for (TableSpec spec : specs) {
+      ensureTable(spec);
+      List<String> declared = new ArrayList<>();
+      List<String> selected = new ArrayList<>();
+      for (var field : spark.table(qualifiedName(spec.name())).schema().fields()) {
+        String comment = field.getComment().isDefined() ? field.getComment().get() : "";
+        declared.add(Identifiers.quote(field.name()) + " COMMENT '" + sqlString(comment) + "'");
+        selected.add(Identifiers.quote(field.name()));
+      }
+      spark.sql("CREATE OR REPLACE VIEW " + Identifiers.quote(viewsDatabase) + "." + Identifiers.quote(spec.name())
+          + " (" + String.join(", ", declared) + ") COMMENT '" + sqlString(spec.comment()) + "' AS SELECT "
+          + String.join(", ", selected) + " FROM " + qualifiedName(spec.name()));
+    }
+  }
+
   private Column[] conform(TableSpec spec) {
     List<Column> columns = new ArrayList<>();
     for (var field : spec.schema().fields()) {

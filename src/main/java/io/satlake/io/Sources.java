@@ -92,7 +92,9 @@ public final class Sources {
   public static Dataset<Row> crm(SparkSession spark, Settings settings, List<String> segmentColumns) {
     Settings.CrmInput input = settings.crm();
     String key = "satlake.inputs.crm";
-    List<String> available = columnsOf(spark, input.path(), input.format(), key);
+    boolean jdbc = input.format() == SourceFormat.JDBC;
+    List<String> available = jdbc ? List.of(jdbc(spark, settings.crmJdbc(), List.of()).schema().fieldNames())
+        : columnsOf(spark, input.path(), input.format(), key);
     Map<String, String> wanted = new LinkedHashMap<>();
     wanted.put("customer_id", input.customerIdColumn());
     segmentColumns.forEach(s -> wanted.put(s, s));
@@ -103,12 +105,15 @@ public final class Sources {
           String configKey = canonical.equals("customer_id") ? key + ".customer-id-column"
               : settings.behaviourDrivers().contains(canonical) ? "satlake.behaviour-drivers"
               : "satlake.segments.dimensions (not in the responses either)";
-          throw SatlakeException.badInput("CRM input " + input.path() + " has no column '" + source
+          throw SatlakeException.badInput("CRM input " + (jdbc ? describe(settings.crmJdbc()) : input.path())
+              + " has no column '" + source
               + "' (configured by " + configKey + "); its columns are " + available);
         }
       });
     }
-    Dataset<Row> frame = read(spark, input.path(), input.format(), available, wanted.values());
+    Dataset<Row> frame = jdbc
+        ? jdbc(spark, settings.crmJdbc(), wanted.values()).withColumn(CORRUPT_RECORD, lit(null).cast(DataTypes.StringType))
+        : read(spark, input.path(), input.format(), available, wanted.values());
     List<Column> rawFields = new ArrayList<>();
     wanted.forEach((canonical, source) -> rawFields.add(col(Identifiers.quote(source)).as(canonical)));
     return frame.select(struct(rawFields.toArray(Column[]::new)).as(RAW), col(CORRUPT_RECORD),
@@ -129,6 +134,7 @@ public final class Sources {
       case JSON -> null;
       case PARQUET -> List.of(spark.read().parquet(path).schema().fieldNames());
       case DELTA -> List.of(spark.read().format("delta").load(path).schema().fieldNames());
+      case JDBC -> throw new IllegalStateException(key + ": a JDBC source has no path"); // SettingsLoader allows it for the CRM only
     };
   }
 
@@ -156,6 +162,51 @@ public final class Sources {
         return spark.read().format("delta").load(path).withColumn(CORRUPT_RECORD, lit(null).cast(DataTypes.StringType));
       }
     }
+  }
+
+  /**
+   * A JDBC table or query, in parallel range queries when a partition column is set. The given
+   * columns are read as text (customSchema), so validation treats them exactly like CSV fields;
+   * the partition column keeps its type, which the range split needs. The password comes from
+   * the environment at read time and is passed to Spark only as a reader option (redacted).
+   */
+  private static Dataset<Row> jdbc(SparkSession spark, Settings.JdbcInput jdbc, java.util.Collection<String> asText) {
+    DataFrameReader reader = spark.read().format("jdbc")
+        .option("url", jdbc.url())
+        .option("dbtable", jdbc.table() != null ? jdbc.table() : "(" + jdbc.query() + ") satlake_crm_query")
+        .option("fetchsize", jdbc.fetchSize());
+    if (jdbc.user() != null) {
+      reader.option("user", jdbc.user());
+    }
+    if (jdbc.passwordEnv() != null) {
+      reader.option("password", System.getenv(jdbc.passwordEnv()));
+    }
+    if (jdbc.driver() != null) {
+      reader.option("driver", jdbc.driver());
+    }
+    if (jdbc.partitionColumn() != null) {
+      reader.option("partitionColumn", jdbc.partitionColumn())
+          .option("lowerBound", jdbc.lowerBound())
+          .option("upperBound", jdbc.upperBound())
+          .option("numPartitions", jdbc.numPartitions());
+    }
+    List<String> text = asText.stream().distinct().filter(c -> !c.equals(jdbc.partitionColumn()))
+        .map(c -> Identifiers.quote(c) + " STRING").toList();
+    if (!text.isEmpty()) {
+      reader.option("customSchema", String.join(", ", text));
+    }
+    try {
+      Dataset<Row> rows = reader.load();
+      return asText.isEmpty() ? rows : rows.select(asText.stream().distinct().map(c -> col(Identifiers.quote(c)))
+          .toArray(Column[]::new));
+    } catch (Exception e) { // the driver's SQLException arrives undeclared, through Scala
+      throw SatlakeException.badInput("satlake.inputs.crm.jdbc: cannot read " + describe(jdbc) + ": " + e.getMessage());
+    }
+  }
+
+  /** The JDBC source for messages: table or query, never the URL (which might carry credentials). */
+  private static String describe(Settings.JdbcInput jdbc) {
+    return jdbc.table() != null ? "table " + jdbc.table() : "query (" + jdbc.query() + ")";
   }
 
   /** RFC 4180 CSV: double quotes, quotes escaped by doubling, fields may hold commas and UTF-8. */

@@ -39,6 +39,22 @@ public final class SparkSessions {
             "jdbc:derby:;databaseName=" + new File(metastore, "metastore_db").getPath() + ";create=true");
         builder.config(conf).enableHiveSupport();
       }
+      case SHARED -> {
+        // A metastore in its own server, so a Thrift server (serve-bi) and the job can use it at
+        // once: embedded Derby admits one JVM. spark.conf and spark-submit settings win.
+        String url = settings.bi().metastoreUrl();
+        conf.setIfMissing("spark.hadoop.javax.jdo.option.ConnectionURL", url);
+        if (url.startsWith("jdbc:derby://")) {
+          conf.setIfMissing("spark.hadoop.javax.jdo.option.ConnectionDriverName", "org.apache.derby.jdbc.ClientDriver");
+        } else if (url.startsWith("jdbc:postgresql:")) {
+          conf.setIfMissing("spark.hadoop.javax.jdo.option.ConnectionDriverName", "org.postgresql.Driver");
+        }
+        if (!settings.warehouse().contains("://") || settings.warehouse().startsWith("file:")) {
+          conf.setIfMissing("spark.sql.warehouse.dir",
+              new File(stripFileScheme(settings.warehouse())).getAbsoluteFile().toURI().toString());
+        }
+        builder.config(conf).enableHiveSupport();
+      }
       case HIVE -> builder.enableHiveSupport();
       case IN_MEMORY -> builder.config("spark.sql.catalogImplementation", "in-memory");
     }
