@@ -62,7 +62,7 @@ class JobEndToEndTest {
 
   static List<String> tables() {
     return List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS, OutputTables.RESPONSE_FACTS,
-        OutputTables.REJECTED_RESPONSES);
+        OutputTables.REJECTED_RESPONSES, OutputTables.SEGMENT_PROFILES, OutputTables.SATISFACTION_OUTCOMES);
   }
 
   static long rowsFor(String table, LocalDate runDate) {
@@ -93,7 +93,8 @@ class JobEndToEndTest {
       long rejected = run.getAs("responses_rejected");
       assertEquals(read, accepted + rejected);
       assertEquals(settings.configHash(), run.getAs("config_hash"));
-      assertFalse(run.<scala.collection.Map<String, Double>>getAs("stage_seconds").isEmpty());
+      scala.collection.Map<String, Double> stages = run.getAs("stage_seconds");
+      assertTrue(stages.contains("customer_segments") && stages.contains("satisfaction_outcomes"), stages.toString());
     }
   }
 
@@ -118,8 +119,9 @@ class JobEndToEndTest {
   @Test
   void everyTableIsReadableThroughTheMetastoreWithComments() throws Exception {
     List<String> registered = spark.catalog().listTables(DB).select("name").as(Encoders.STRING()).collectAsList();
-    for (String table : List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS,
-        OutputTables.RESPONSE_FACTS, OutputTables.REJECTED_RESPONSES, OutputTables.RUN_LOG)) {
+    List<String> all = new java.util.ArrayList<>(tables());
+    all.add(OutputTables.RUN_LOG);
+    for (String table : all) {
       assertTrue(registered.contains(table), table + " registered");
       assertTrue(spark.sql("SELECT * FROM " + DB + "." + table).count() > 0, table + " readable");
       String comment = spark.sql("DESCRIBE TABLE EXTENDED " + DB + "." + table)
@@ -129,6 +131,16 @@ class JobEndToEndTest {
           assertFalse(column.description() == null || column.description().isBlank(),
               table + "." + column.name() + " has a comment"));
     }
+  }
+
+  @Test
+  void theGeneratedCrmHasNoTierSoTheRulesDeriveIt() {
+    List<String> tiers = spark.table(DB + ".response_facts").filter("crm_matched").select("customer_tier").distinct()
+        .orderBy("customer_tier").as(Encoders.STRING()).collectAsList();
+    assertEquals(List.of("at_risk", "high_value", "regular"), tiers);
+    // 3 measures x (3 groups + 1 difference) x 2 groupings + the elasticity
+    assertEquals(25, rowsFor(OutputTables.SATISFACTION_OUTCOMES, DECEMBER));
+    assertTrue(spark.table(DB + ".response_facts").filter("crm_matched AND tenure_days IS NULL").isEmpty());
   }
 
   @Test

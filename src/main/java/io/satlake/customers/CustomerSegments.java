@@ -61,8 +61,13 @@ public final class CustomerSegments {
   /** A cluster is named after features at least this many standard deviations from the mean. */
   static final double LABEL_MIN_Z = 0.5;
   static final int LABEL_FEATURES = 2;
-  /** The sample is hash-partitioned into this many parts, so the fit never depends on the input's layout. */
-  private static final int SAMPLE_PARTITIONS = 8;
+  /**
+   * The sample is hash-partitioned into one part per this many customers (at most
+   * {@value #MAX_SAMPLE_PARTITIONS}): a count fixed by the input, so the fit never depends on the
+   * input's layout, and few tasks per KMeans iteration.
+   */
+  private static final int CUSTOMERS_PER_SAMPLE_PARTITION = 50_000;
+  private static final int MAX_SAMPLE_PARTITIONS = 8;
   private static final String FEATURES = "satlake_features";
   private static final String INDEX = "satlake_cluster_index";
   private static final String HASH = "satlake_sample_hash";
@@ -211,7 +216,8 @@ public final class CustomerSegments {
     Column hash = xxhash64(lit(config.seed()), col("customer_id"));
     Dataset<Row> sample = withFeatures.filter(complete.and(pmod(hash, lit(1_000_000_000L)).lt(fraction * 1e9)))
         .select(col(FEATURES), hash.as(HASH))
-        .repartition(SAMPLE_PARTITIONS, col(HASH))
+        .repartition((int) Math.min(MAX_SAMPLE_PARTITIONS,
+            1 + Math.min(config.sampleSize(), clusterable) / CUSTOMERS_PER_SAMPLE_PARTITION), col(HASH))
         .sortWithinPartitions(HASH)
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {

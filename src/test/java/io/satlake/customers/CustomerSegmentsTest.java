@@ -41,22 +41,26 @@ class CustomerSegmentsTest {
 
   // --- CRM attributes ---------------------------------------------------------------------
 
+  private static final String HEADER =
+      "response_id,customer_id,survey_date,channel,nps,csat,ces,dim_quality,complaint_category,comment";
+
   @Test
   void churnedAndSignupDateAreTypedAndBadValuesRejectTheCrmRow() {
-    Path responses = TestInputs.csv(dir, "attr-responses", "response_id,customer_id,survey_date,channel,nps,dim_quality",
-        "r1,c1,2025-01-15,web,10,7", "r2,c2,2025-01-16,web,3,2");
+    Path responses = TestInputs.csv(dir, "attr-responses", HEADER, "r1,c1,2025-01-15,web,10,,,7,,",
+        "r2,c2,2025-01-16,web,3,,,2,,");
     Path crm = TestInputs.csv(dir, "attr-crm", "customer_id,region,visits,is_gone,joined",
         "c1,north,4,true,2020-01-15",
         "c2,south,2,NO,",
         "c3,east,1,maybe,2020-01-01",
         "c4,west,3,0,2021-02-30",
         "c5,west,3,,2019-12-31");
+    // reason details name the canonical field (churned), as for responses
     Settings s = TestInputs.small(responses, crm, dir.resolve("wh"), "customers.churned-column=is_gone",
         "customers.signup-date-column=joined");
     SatisfactionPipeline.Analysis analysis = analyse(s);
     List<Row> rejected = ResponseValidator.split(analysis.crm()).rejected()
         .select("record_key", "reason", "detail").orderBy("record_key").collectAsList();
-    assertEquals(List.of(RowFactory.create("c3", "MALFORMED_RECORD", "is_gone=maybe"),
+    assertEquals(List.of(RowFactory.create("c3", "MALFORMED_RECORD", "churned=maybe"),
         RowFactory.create("c4", "INVALID_DATE", "signup_date=2021-02-30")), rejected);
     List<Row> accepted = ResponseValidator.split(analysis.crm()).accepted()
         .select("customer_id", "churned", "signup_date").orderBy("customer_id").collectAsList();
@@ -69,8 +73,7 @@ class CustomerSegmentsTest {
 
   @Test
   void absentOptionalColumnsAreNotAnError() {
-    Path responses = TestInputs.csv(dir, "plain-responses", "response_id,customer_id,survey_date,channel,nps,dim_quality",
-        "r1,c1,2025-01-15,web,10,7");
+    Path responses = TestInputs.csv(dir, "plain-responses", HEADER, "r1,c1,2025-01-15,web,10,,,7,,");
     Path crm = TestInputs.csv(dir, "plain-crm", "customer_id,region,visits", "c1,north,4");
     SatisfactionPipeline.Analysis analysis = analyse(TestInputs.small(responses, crm, dir.resolve("wh")));
     assertEquals(1, analysis.facts().count());
@@ -179,7 +182,7 @@ class CustomerSegmentsTest {
 
   private static Settings clusterSettings(String... more) {
     List<String> o = new ArrayList<>(List.of("behaviour-drivers=[spend, visits]", "min-n=10",
-        "customers.clusters.k-min=2", "customers.clusters.k-max=5", "customers.clusters.max-iterations=10",
+        "customers.clusters.k-min=2", "customers.clusters.k-max=4", "customers.clusters.max-iterations=10",
         "customers.clusters.sample-size=100"));
     o.addAll(List.of(more));
     return settings(o.toArray(String[]::new));
@@ -198,7 +201,7 @@ class CustomerSegmentsTest {
     CustomerSegments.Clustering c = result.clustering();
     assertEquals(3, c.k());
     assertTrue(c.chosenBySilhouette());
-    assertEquals(Set.of(2, 3, 4, 5), c.silhouetteByK().keySet());
+    assertEquals(Set.of(2, 3, 4), c.silhouetteByK().keySet());
     c.silhouetteByK().forEach((k, score) -> assertTrue(k == 3 || score < c.silhouette(), "k=" + k + ": " + score));
     assertEquals(120, c.clusterable());
     // fitted on the ~100-customer sample (a hash share of 100/120), yet every customer is assigned
@@ -238,9 +241,10 @@ class CustomerSegmentsTest {
 
   @Test
   void rerunsAgreeWhateverThePartitioning() {
-    Map<String, String> first = assignment(CustomerSegments.assign(plantedCustomers(), clusterSettings()).customers());
+    Settings k3 = clusterSettings("customers.clusters.k=3");
+    Map<String, String> first = assignment(CustomerSegments.assign(plantedCustomers(), k3).customers());
     Map<String, String> reshuffled = assignment(CustomerSegments.assign(
-        plantedCustomers().repartition(3).sortWithinPartitions("visits"), clusterSettings()).customers());
+        plantedCustomers().repartition(3).sortWithinPartitions("visits"), k3).customers());
     assertEquals(first, reshuffled);
   }
 
@@ -250,8 +254,8 @@ class CustomerSegmentsTest {
         clusterSettings("customers.clusters.k=2"));
     assertEquals(2, two.clustering().k());
     assertEquals(Set.of(2), two.clustering().silhouetteByK().keySet());
-    // 120 customers < k-max 5 x min-n 30
-    CustomerSegments.Result skipped = CustomerSegments.assign(plantedCustomers(), clusterSettings("min-n=30"));
+    // 120 customers < k-max 4 x min-n 31
+    CustomerSegments.Result skipped = CustomerSegments.assign(plantedCustomers(), clusterSettings("min-n=31"));
     assertNull(skipped.clustering());
     assertEquals(0, skipped.customers().filter("behaviour_cluster IS NOT NULL").count());
   }

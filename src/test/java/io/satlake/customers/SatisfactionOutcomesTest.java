@@ -228,7 +228,7 @@ class SatisfactionOutcomesTest {
         .collectAsList().forEach(r -> byKey.put(r.getAs("group_value") + "/" + r.getAs("measure"), r));
     Row churn = byKey.get("promoter/churn_rate");
     assertNull(churn.getAs("value"));
-    assertTrue(churn.<String>getAs("note").contains("no column 'churned'"), churn.getAs("note"));
+    assertTrue(churn.<String>getAs("note").contains("no column 'churned'"), churn.<String>getAs("note"));
     Row spend = byKey.get("promoter/mean_spend");
     assertEquals(1L, spend.<Long>getAs("n"));
     assertTrue(spend.<Boolean>getAs("suppressed"));
