@@ -16,6 +16,7 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * Classifies raw CRM rows: unparsable lines, non-numeric behaviour (or other configured numeric)
@@ -31,8 +32,10 @@ public final class CrmValidator {
     RawField customerId = RawField.of(raw, "customer_id");
     List<Column> columns = new ArrayList<>();
     columns.add(customerId.text().as("customer_id"));
-    segmentColumns.stream().filter(s -> ResponseValidator.has(raw, s))
-        .forEach(s -> columns.add(RawField.of(raw, s).text().as(s)));
+    // A derived segment the source lacks (rule tier, cluster) is NULL until CustomerSegments fills
+    // it in place, so the columns keep one order whatever the source has.
+    segmentColumns.forEach(s -> columns.add((ResponseValidator.has(raw, s) ? RawField.of(raw, s).text()
+        : lit(null).cast(DataTypes.StringType)).as(s)));
     List<Column> badValues = new ArrayList<>();
     List<Column> badDetail = new ArrayList<>();
     List<String> numeric = new ArrayList<>(settings.behaviourDrivers());
