@@ -155,9 +155,10 @@ public final class CustomerSegments {
         clustering = new Clustering(columns, fit.model().clusterCenters().length, config.clusters().k() == 0,
             fit.silhouette(), fit.silhouetteByK(), fit.sampled(), clusterable,
             profile(customers, columns, means, sds));
-        LOG.info("customer_segments: k = {} ({}), silhouette {} on {} of {} customers",
-            clustering.k(), clustering.chosenBySilhouette() ? "silhouette by k " + fit.silhouetteByK() : "configured",
-            String.format(Locale.ROOT, "%.3f", fit.silhouette()), fit.sampled(), clusterable);
+        StringBuilder byK = new StringBuilder();
+        fit.silhouetteByK().forEach((k, score) -> byK.append(String.format(Locale.ROOT, " k=%d: %.3f", k, score)));
+        LOG.info("customer_segments: k = {} ({}), fitted on {} of {} customers; silhouette{}", clustering.k(),
+            clustering.chosenBySilhouette() ? "best silhouette" : "configured", fit.sampled(), clusterable, byK);
       }
     }
     return new Result(customers, clustering);

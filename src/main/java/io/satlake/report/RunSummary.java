@@ -51,7 +51,7 @@ public final class RunSummary {
           d.<Double>getAs("ci_low"), d.<Double>getAs("ci_high"), d.<Long>getAs("n"));
     }
     out.println("  tables:");
-    r.tableLocations().forEach((table, location) -> out.printf(Locale.ROOT, "    %-20s %s%n", table, location));
+    r.tableLocations().forEach((table, location) -> out.printf(Locale.ROOT, "    %-22s %s%n", table, location));
     out.printf(Locale.ROOT, "  figures with n < %d are withheld (suppressed)%n", minN);
   }
 
