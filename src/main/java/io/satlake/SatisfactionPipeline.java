@@ -3,6 +3,7 @@ package io.satlake;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.date_trunc;
+import static org.apache.spark.sql.functions.datediff;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.sum;
@@ -10,6 +11,8 @@ import static org.apache.spark.sql.functions.when;
 
 import io.satlake.config.Settings;
 import io.satlake.config.Settings.DateRange;
+import io.satlake.customers.CustomerSegments;
+import io.satlake.customers.SatisfactionOutcomes;
 import io.satlake.enrich.CrmEnricher;
 import io.satlake.drivers.DriverCorrelations;
 import io.satlake.drivers.DriverImportance;
@@ -55,22 +58,29 @@ public final class SatisfactionPipeline {
   }
 
   /** The stages without I/O: classified responses (with reason) and CRM, enriched and windowed. */
-  public record Analysis(Dataset<Row> responses, Dataset<Row> crm, Dataset<Row> facts) {}
+  public record Analysis(Dataset<Row> responses, Dataset<Row> crm, Dataset<Row> facts,
+      CustomerSegments.Result customers) {}
 
-  /** Validation, enrichment and windowing of already-read raw inputs. */
+  /** Validation, customer segments, enrichment and windowing of already-read raw inputs. */
   public static Analysis analyse(Sources.RawResponses rawResponses, Dataset<Row> rawCrm, Settings settings,
       DateRange window, List<String> crmSegmentColumns) {
-    List<String> segments = settings.segments().dimensions();
     Dataset<Row> crm = CrmValidator.classify(rawCrm, settings, crmSegmentColumns);
-    Dataset<Row> crmAccepted = ResponseValidator.split(crm).accepted();
+    return analyse(rawResponses, crm, CustomerSegments.assign(ResponseValidator.split(crm).accepted(), settings),
+        settings, window);
+  }
+
+  /** Enrichment and windowing, given the classified CRM and the customers with their derived segments. */
+  static Analysis analyse(Sources.RawResponses rawResponses, Dataset<Row> crm, CustomerSegments.Result customers,
+      Settings settings, DateRange window) {
+    List<String> segments = settings.segments().dimensions();
     Dataset<Row> classified = ResponseValidator.classify(rawResponses.frame(), settings, rawResponses.segmentColumns());
     Dataset<Row> responses = ResponseValidator.withRawRecord(
-        CrmEnricher.enrich(classified, crmAccepted, settings, segments), "response_id");
+        CrmEnricher.enrich(classified, customers.customers(), settings, segments), "response_id");
     Dataset<Row> facts = ResponseValidator.split(responses).accepted().filter(inWindow(window))
         .withColumn(SegmentScores.PERIOD_START,
             date_trunc(settings.periodGrain().sqlUnit(), col("survey_date")).cast(DataTypes.DateType))
         .withColumn(Settings.SATISFACTION_INDEX, SatisfactionIndex.of(settings));
-    return new Analysis(responses, crm, facts);
+    return new Analysis(responses, crm, facts, customers);
   }
 
   public RunResult run(LocalDate runDate, String runId) {
@@ -83,16 +93,22 @@ public final class SatisfactionPipeline {
         .filter(s -> !rawResponses.segmentColumns().contains(s)).toList();
     Dataset<Row> rawCrm = Sources.crm(spark, settings, crmSegments);
 
-    Analysis analysis = analyse(rawResponses, rawCrm, settings, window, crmSegments);
-    Dataset<Row> responses = analysis.responses().persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> crm = analysis.crm().persist(StorageLevel.MEMORY_AND_DISK());
+    // The CRM is cached before the customer segments read it (quantiles, KMeans sample, profiles).
+    Dataset<Row> crm = CrmValidator.classify(rawCrm, settings, crmSegments).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> responses = null;
     try {
       Counts crmCounts = clock.time("validate_crm", () -> counts(crm, lit(false), lit(false)).counts());
+      CustomerSegments.Result customers = clock.time("customer_segments",
+          () -> CustomerSegments.assign(ResponseValidator.split(crm).accepted(), settings));
+      Analysis analysis = analyse(rawResponses, crm, customers, settings, window);
+      responses = analysis.responses().persist(StorageLevel.MEMORY_AND_DISK());
+      Dataset<Row> cachedResponses = responses;
       Column accepted = col(ResponseValidator.REASON).isNull();
-      ReconciledCounts responseCounts = clock.time("validate_responses", () -> counts(responses,
+      ReconciledCounts responseCounts = clock.time("validate_responses", () -> counts(cachedResponses,
           accepted.and(inWindow(window)), accepted.and(col(CrmEnricher.MATCHED).equalTo(false))));
+      // The customers as joined (derived tiers and clusters included) are the population raked to.
       SurveyWeights.Weighted weighted = clock.time("weighting", () -> SurveyWeights.compute(analysis.facts(),
-          ResponseValidator.split(crm).accepted(), settings, crmSegments, runDate, runId));
+          customers.customers(), settings, crmSegments, runDate, runId));
       Dataset<Row> facts = weighted.facts();
       Dataset<Row> scores = clock.time("segment_scores",
           () -> SegmentScores.compute(facts, settings, runDate, runId, window));
@@ -102,6 +118,8 @@ public final class SatisfactionPipeline {
           () -> DriverImportance.compute(facts, settings, runDate, runId));
       Dataset<Row> priorities = clock.time("priority_matrix",
           () -> PriorityMatrix.compute(spark, importance, settings, runDate, runId));
+      SatisfactionOutcomes.Tables outcomes = clock.time("satisfaction_outcomes",
+          () -> SatisfactionOutcomes.compute(facts, customers.clustering(), settings, runDate, runId));
 
       DeltaSink sink = new DeltaSink(spark, settings);
       Map<String, String> locations = new LinkedHashMap<>();
@@ -113,6 +131,8 @@ public final class SatisfactionPipeline {
       outputs.put(OutputTables.driverImportance(settings), importance.table());
       outputs.put(OutputTables.priorityMatrix(settings), priorities);
       outputs.put(OutputTables.WEIGHTS, weighted.table());
+      outputs.put(OutputTables.segmentProfiles(settings), outcomes.profiles());
+      outputs.put(OutputTables.SATISFACTION_OUTCOMES_SPEC, outcomes.outcomes());
       clock.time("write_tables", () -> sink.replaceRunDate(outputs, runDate, runId));
       if (settings.bi().viewsDatabase() != null) {
         List<TableSpec> viewed = new java.util.ArrayList<>(outputs.keySet());
@@ -124,7 +144,9 @@ public final class SatisfactionPipeline {
       return new RunResult(runId, runDate, window, responseCounts.counts(), crmCounts, responseCounts.inWindow(),
           responseCounts.unmatched(), scores, correlations, locations, importance.warnings());
     } finally {
-      responses.unpersist();
+      if (responses != null) {
+        responses.unpersist();
+      }
       crm.unpersist();
     }
   }
@@ -166,7 +188,15 @@ public final class SatisfactionPipeline {
         .withColumn("run_id", lit(runId))
         .withColumn("customer_key", sha2(col("customer_id"), 256))
         .withColumn("nps_group", when(col("nps").geq(9), "promoter").when(col("nps").geq(7), "passive")
-            .when(col("nps").isNotNull(), "detractor"));
+            .when(col("nps").isNotNull(), "detractor"))
+        .withColumn(Settings.Customers.CHURNED, optional(facts, Settings.Customers.CHURNED, DataTypes.BooleanType))
+        .withColumn("tenure_days", datediff(lit(Date.valueOf(runDate)),
+            optional(facts, Settings.Customers.SIGNUP_DATE, DataTypes.DateType)));
+  }
+
+  /** A CRM attribute the source may lack: the column, or a typed NULL. */
+  private static Column optional(Dataset<Row> facts, String column, org.apache.spark.sql.types.DataType type) {
+    return List.of(facts.columns()).contains(column) ? col(column) : lit(null).cast(type);
   }
 
   private static Dataset<Row> rejected(Dataset<Row> responses, Dataset<Row> crm, LocalDate runDate, String runId) {

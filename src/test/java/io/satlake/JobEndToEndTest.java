@@ -64,7 +64,8 @@ class JobEndToEndTest {
   static List<String> tables() {
     return List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS, OutputTables.RESPONSE_FACTS,
         OutputTables.REJECTED_RESPONSES, OutputTables.DRIVER_IMPORTANCE, OutputTables.PRIORITY_MATRIX,
-        OutputTables.SURVEY_WEIGHTS);
+        OutputTables.SURVEY_WEIGHTS, OutputTables.SEGMENT_PROFILES,
+        OutputTables.SATISFACTION_OUTCOMES);
   }
 
   static long rowsFor(String table, LocalDate runDate) {
@@ -95,8 +96,9 @@ class JobEndToEndTest {
       long rejected = run.getAs("responses_rejected");
       assertEquals(read, accepted + rejected);
       assertEquals(settings.configHash(), run.getAs("config_hash"));
-      assertFalse(run.<scala.collection.Map<String, Double>>getAs("stage_seconds").isEmpty());
-      assertTrue(run.<scala.collection.Map<String, Double>>getAs("stage_seconds").contains("driver_importance"));
+      scala.collection.Map<String, Double> stages = run.getAs("stage_seconds");
+      assertTrue(stages.contains("customer_segments") && stages.contains("satisfaction_outcomes")
+          && stages.contains("driver_importance"), stages.toString());
       assertFalse(run.isNullAt(run.fieldIndex("warnings")), "warnings is an empty list when there are none");
     }
   }
@@ -122,9 +124,9 @@ class JobEndToEndTest {
   @Test
   void everyTableIsReadableThroughTheMetastoreWithComments() throws Exception {
     List<String> registered = spark.catalog().listTables(DB).select("name").as(Encoders.STRING()).collectAsList();
-    for (String table : List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS,
-        OutputTables.RESPONSE_FACTS, OutputTables.REJECTED_RESPONSES, OutputTables.RUN_LOG,
-        OutputTables.DRIVER_IMPORTANCE, OutputTables.PRIORITY_MATRIX, OutputTables.SURVEY_WEIGHTS)) {
+    List<String> all = new java.util.ArrayList<>(tables());
+    all.add(OutputTables.RUN_LOG);
+    for (String table : all) {
       assertTrue(registered.contains(table), table + " registered");
       assertTrue(spark.sql("SELECT * FROM " + DB + "." + table).count() > 0, table + " readable");
       String comment = spark.sql("DESCRIBE TABLE EXTENDED " + DB + "." + table)
@@ -154,6 +156,16 @@ class JobEndToEndTest {
     assertEquals(1.0, facts.getDouble(0), 1e-5);
     assertEquals(1.0, facts.getDouble(1), 0.0);
     assertEquals(1.0, facts.getDouble(2), 0.0);
+  }
+
+  @Test
+  void theGeneratedCrmHasNoTierSoTheRulesDeriveIt() {
+    List<String> tiers = spark.table(DB + ".response_facts").filter("crm_matched").select("customer_tier").distinct()
+        .orderBy("customer_tier").as(Encoders.STRING()).collectAsList();
+    assertEquals(List.of("at_risk", "high_value", "regular"), tiers);
+    // 3 measures x (3 groups + 1 difference) x 2 groupings + the elasticity
+    assertEquals(25, rowsFor(OutputTables.SATISFACTION_OUTCOMES, DECEMBER));
+    assertTrue(spark.table(DB + ".response_facts").filter("crm_matched AND tenure_days IS NULL").isEmpty());
   }
 
   @Test

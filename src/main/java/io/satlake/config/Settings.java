@@ -27,6 +27,7 @@ public record Settings(
     Weighting weighting,
     JdbcInput crmJdbc,
     Bi bi,
+    Customers customers,
     String configHash,
     Importance importance) {
 
@@ -128,6 +129,41 @@ public record Settings(
 
   public record SparkSettings(String master, String appName, int shufflePartitions, Catalog catalog,
       Map<String, String> conf) {}
+
+  public enum TierMode { AUTO, RULES, CRM }
+
+  /**
+   * Customer-level analyses: optional CRM attributes (churned, signup_date), rule tiers,
+   * behavioural clusters and satisfaction outcomes. Column names are CRM source names; null = the
+   * CRM has no such column (the figures that need it are NULL).
+   */
+  public record Customers(String churnedColumn, String signupDateColumn, String signupDateFormat,
+      String spendColumn, String visitsColumn, String featureUsageColumn, Tiers tiers, Clusters clusters) {
+    /** Names of the optional attributes in facts, whatever their source names. */
+    public static final String CHURNED = "churned";
+    public static final String SIGNUP_DATE = "signup_date";
+    /** The behavioural cluster of a customer ("0".."k-1"), usable as a segment dimension. */
+    public static final String CLUSTER = "behaviour_cluster";
+
+    /** Rule tiers: high_value, at_risk, regular (see reference.conf, satlake.customers.tiers). */
+    public record Tiers(String column, TierMode mode, double highValueTopShare, double lowBottomShare,
+        boolean churnedIsAtRisk) {}
+
+    /** KMeans on standardized behaviour columns; k = 0 chooses k by silhouette in [kMin, kMax]. */
+    public record Clusters(boolean enabled, List<String> columns, int k, int kMin, int kMax, int sampleSize,
+        int maxIterations, long seed) {}
+
+    /** The numeric CRM columns the customer analyses read besides the behaviour drivers. */
+    public List<String> extraNumericColumns(List<String> behaviourDrivers) {
+      List<String> extra = new ArrayList<>();
+      for (String c : java.util.Arrays.asList(spendColumn, visitsColumn, featureUsageColumn)) {
+        if (c != null && !behaviourDrivers.contains(c) && !extra.contains(c)) {
+          extra.add(c);
+        }
+      }
+      return extra;
+    }
+  }
 
   /** The dimension rating column names as they appear in the outputs (dim_&lt;name&gt;). */
   public List<String> dimensionColumns() {

@@ -17,6 +17,8 @@ import io.satlake.config.Settings.CrmInput;
 import io.satlake.config.Settings.Importance;
 import io.satlake.config.Settings.Range;
 import io.satlake.config.Settings.JdbcInput;
+import io.satlake.config.Settings.Customers;
+import io.satlake.config.Settings.TierMode;
 import io.satlake.config.Settings.PeriodGrain;
 import io.satlake.config.Settings.ResponsesInput;
 import io.satlake.config.Settings.Segments;
@@ -173,6 +175,7 @@ public final class SettingsLoader {
     UnmatchedPolicy policy = enumValue("satlake.unmatched-customer-policy", UnmatchedPolicy.class);
     Importance importance = importance(dimensions, behaviour, segments);
     Weighting weighting = weighting(segments);
+    Customers customers = customers(behaviour, segments.dimensions());
     if (!problems.isEmpty()) {
       throw SatlakeException.usage("invalid configuration:\n  " + String.join("\n  ", problems));
     }
@@ -180,7 +183,7 @@ public final class SettingsLoader {
         new ResponsesInput(responses.path(), responses.format(), responses.columns(), dimensionSources,
             responses.dateFormat()),
         crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, rankBins, policy, warehouse, database, spark,
-        weighting, crmJdbc, bi, hash(config.getConfig(ROOT)), importance);
+        weighting, crmJdbc, bi, customers, hash(config.getConfig(ROOT)), importance);
   }
 
   private Importance importance(List<String> dimensions, List<String> behaviour, Segments segments) {
@@ -417,6 +420,54 @@ public final class SettingsLoader {
     return new Weighting(dimensions, intAtLeast("satlake.weighting.max-iterations", 1), tolerance, trimMin, trimMax);
   }
 
+  private Customers customers(List<String> behaviour, List<String> segmentDims) {
+    String key = "satlake.customers";
+    String churned = optionalIdentifier(key + ".churned-column");
+    String signup = optionalIdentifier(key + ".signup-date-column");
+    Customers.Tiers tiers = new Customers.Tiers(
+        identifier(key + ".tiers.column"),
+        enumValue(key + ".tiers.mode", TierMode.class),
+        shareBetween0And1(key + ".tiers.high-value-top-share"),
+        shareBetween0And1(key + ".tiers.low-bottom-share"),
+        bool(key + ".tiers.churned-is-at-risk"));
+    List<String> clusterColumns = identifiers(key + ".clusters.columns");
+    for (String c : clusterColumns) {
+      if (!behaviour.contains(c)) {
+        problems.add(key + ".clusters.columns: '" + c + "' is not in satlake.behaviour-drivers");
+      }
+    }
+    int k = intAtLeast(key + ".clusters.k", 0);
+    int kMin = intAtLeast(key + ".clusters.k-min", 2);
+    int kMax = intAtLeast(key + ".clusters.k-max", 2);
+    if (k == 1 || k > 50) {
+      problems.add(key + ".clusters.k: must be 0 (choose by silhouette) or 2..50 (is " + k + ")");
+    }
+    if (kMax < kMin || kMax > 50) {
+      problems.add(key + ".clusters.k-max: must be within k-min (" + kMin + ") .. 50 (is " + kMax + ")");
+    }
+    Customers.Clusters clusters = new Customers.Clusters(bool(key + ".clusters.enabled"),
+        clusterColumns.isEmpty() ? behaviour : clusterColumns, k, kMin, kMax,
+        intAtLeast(key + ".clusters.sample-size", 100), intAtLeast(key + ".clusters.max-iterations", 1),
+        longValue(key + ".clusters.seed"));
+    if (segmentDims.contains(Customers.CLUSTER) && !clusters.enabled()) {
+      problems.add("satlake.segments.dimensions: '" + Customers.CLUSTER + "' needs " + key + ".clusters.enabled = true");
+    }
+    for (String attribute : List.of(Customers.CHURNED, Customers.SIGNUP_DATE, Customers.CLUSTER)) {
+      if (behaviour.contains(attribute)) {
+        problems.add("satlake.behaviour-drivers: '" + attribute + "' is a customer attribute of " + key
+            + ", not a numeric driver");
+      }
+    }
+    for (String attribute : List.of(Customers.CHURNED, Customers.SIGNUP_DATE)) {
+      if (segmentDims.contains(attribute)) {
+        problems.add("satlake.segments.dimensions: '" + attribute + "' is a customer attribute, not a segment");
+      }
+    }
+    return new Customers(churned, signup, string(key + ".signup-date-format"),
+        optionalIdentifier(key + ".spend-column"), optionalIdentifier(key + ".visits-column"),
+        optionalIdentifier(key + ".feature-usage-column"), tiers, clusters);
+  }
+
   private Window window() {
     WindowMode mode = enumValue("satlake.window.mode", WindowMode.class);
     int trailingDays = intAtLeast("satlake.window.trailing-days", 1);
@@ -458,6 +509,38 @@ public final class SettingsLoader {
     }
     return value;
   }
+
+  /** A name, or null when the key is null (the column is absent). */
+  private String optionalIdentifier(String path) {
+    String value = optionalString(path);
+    if (value != null && !Identifiers.isSafe(value)) {
+      problems.add(path + ": '" + value + "' is not a valid name (letters, digits, _; not starting with a digit)");
+    }
+    return value;
+  }
+
+  private double shareBetween0And1(String path) {
+    try {
+      double value = config.getDouble(path);
+      if (!(value > 0 && value < 1)) {
+        problems.add(path + ": must be between 0 and 1, exclusive (is " + value + ")");
+      }
+      return value;
+    } catch (ConfigException e) {
+      problems.add(path + ": must be a number");
+      return Double.NaN;
+    }
+  }
+
+  private boolean bool(String path) {
+    try {
+      return config.getBoolean(path);
+    } catch (ConfigException e) {
+      problems.add(path + ": must be true or false");
+      return false;
+    }
+  }
+
 
   private List<String> identifiers(String path) {
     try {

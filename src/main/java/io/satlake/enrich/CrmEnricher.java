@@ -31,7 +31,8 @@ public final class CrmEnricher {
 
   /**
    * @param responses classified responses (see {@link ResponseValidator#classify})
-   * @param crm accepted CRM rows: customer_id, the CRM segment columns, the behaviour drivers
+   * @param crm accepted CRM rows: customer_id, the CRM segment columns (read or derived), the behaviour
+   *     drivers and the optional customer attributes
    * @param segmentColumns every segment dimension (from either side)
    */
   public static Dataset<Row> enrich(Dataset<Row> responses, Dataset<Row> crm, Settings settings,

@@ -22,6 +22,8 @@ public final class OutputTables {
   public static final String DRIVER_IMPORTANCE = "driver_importance";
   public static final String PRIORITY_MATRIX = "priority_matrix";
   public static final String SURVEY_WEIGHTS = "survey_weights";
+  public static final String SEGMENT_PROFILES = "segment_profiles";
+  public static final String SATISFACTION_OUTCOMES = "satisfaction_outcomes";
 
   private OutputTables() {}
 
@@ -207,6 +209,11 @@ public final class OutputTables {
     for (String behaviour : settings.behaviourDrivers()) {
       t.add(behaviour, DoubleType, "CRM behaviour " + behaviour + " (NULL when not in the CRM)");
     }
+    if (settings.customers().clusters().enabled() && !settings.segments().dimensions().contains(Settings.Customers.CLUSTER)) {
+      t.add(Settings.Customers.CLUSTER, StringType, "Behavioural cluster of the customer (see segment_profiles); NULL when not clustered");
+    }
+    t.add(Settings.Customers.CHURNED, BooleanType, "CRM churned flag (NULL when unknown or not in the CRM)")
+        .add("tenure_days", IntegerType, "Days from the CRM signup_date to the run date (NULL when unknown)");
     return t.add("crm_matched", BooleanType, "True when the customer is in the CRM")
         .add("complaint_category", StringType, "Complaint category, if any")
         .add("has_comment", BooleanType, "True when the response carries a free-text comment")
@@ -233,6 +240,54 @@ public final class OutputTables {
       .add("design_effect", DoubleType, "Design effect of the weights, n_raked / n_effective")
       .add("weight_min", DoubleType, "Smallest weight (relative to the mean weight 1)")
       .add("weight_max", DoubleType, "Largest weight (relative to the mean weight 1)")
+      .build();
+
+  /** One row per behavioural cluster (see {@code customers.CustomerSegments}); empty when clustering was skipped. */
+  public static TableSpec segmentProfiles(Settings settings) {
+    TableSpec.Builder t = runKeyed(SEGMENT_PROFILES,
+        "Behavioural clusters of the customers (MLlib KMeans on standardized behaviour columns): size, centroid, label, NPS and CSAT")
+        .add(Settings.Customers.CLUSTER, StringType, "Cluster id, '0'..'k-1': the value of behaviour_cluster in response_facts and segment_scores")
+        .add("label", StringType, "Readable name from the centroid's strongest z-scores (|z| >= 0.5, at most 2), e.g. 'high annual_spend, low visit_frequency'; 'average' if none")
+        .add("customers", LongType, "CRM customers assigned to the cluster (all accepted customers with every clustering column)")
+        .add("customers_pct", DoubleType, "Share of the clustered customers, percent")
+        .add("respondents", LongType, "Customers of the cluster with at least one response in the window");
+    for (String column : settings.customers().clusters().columns()) {
+      t.add(column, DoubleType, "Centroid: mean " + column + " of the cluster's customers, original units")
+          .add(column + "_z", DoubleType, "Centroid of " + column + " as a z-score: (mean - mean of all clustered customers) / their sd");
+    }
+    return t.add("nps_n", LongType, "Responses with an NPS answer from the cluster's customers in the window")
+        .add("nps", DoubleType, "NPS of those responses, -100..100 (as segment_scores)")
+        .add("nps_low", DoubleType, "95% Wald interval of NPS, lower bound")
+        .add("nps_high", DoubleType, "95% Wald interval of NPS, upper bound")
+        .add("csat_n", LongType, "Responses with a CSAT answer from the cluster's customers in the window")
+        .add("csat", DoubleType, "CSAT, percent of CSAT answers that are 4 or 5")
+        .add("csat_low", DoubleType, "95% Wilson interval of CSAT, lower bound, percent")
+        .add("csat_high", DoubleType, "95% Wilson interval of CSAT, upper bound, percent")
+        .add("suppressed", BooleanType, "True when NPS or CSAT is withheld because its n is below min-n")
+        .add("k", IntegerType, "Number of clusters of the run (configured, or chosen by silhouette)")
+        .add("silhouette", DoubleType, "Silhouette (squared Euclidean, -1..1) of the chosen model on the fitting sample")
+        .add("fitted_customers", LongType, "Customers in the deterministic sample the model was fitted on")
+        .build();
+  }
+
+  public static final TableSpec SATISFACTION_OUTCOMES_SPEC = runKeyed(SATISFACTION_OUTCOMES,
+      "Churn, spend and visits by NPS group and CSAT band (one row per customer: its latest answer in the window), "
+          + "promoter - detractor differences with tests, and the spend elasticity of satisfaction; associations, not causes")
+      .add("grouping", StringType, "'nps_group', 'csat_band', or 'all' (the spend elasticity)")
+      .add("group_value", StringType, "promoter | passive | detractor | 'promoter - detractor'; 1-2 | 3 | 4-5 | '4-5 - 1-2'; all")
+      .add("measure", StringType, "churn_rate (percent churned) | mean_spend | mean_visits | spend_elasticity")
+      .add("input_column", StringType, "The CRM column the measure reads (satlake.customers.*-column)")
+      .add("n", LongType, "Customers in the group with a value of the input (a difference: of the first group)")
+      .add("n_other", LongType, "A difference: customers of the second group; NULL otherwise")
+      .add("value", DoubleType, "Churn rate in percent, mean in the input's units, a difference (first - second; percentage points for churn), or spend_elasticity: % change in spend per 1-point higher satisfaction index")
+      .add("ci_low", DoubleType, "95% interval, lower bound: Wilson (rate), t (mean), Wald (difference of rates), Welch t (difference of means), t on the slope (elasticity)")
+      .add("ci_high", DoubleType, "95% interval, upper bound")
+      .add("test", StringType, "two_proportion_z | welch_t | slope_t; NULL for a single group")
+      .add("statistic", DoubleType, "z or t of the test")
+      .add("df", DoubleType, "Degrees of freedom of a t test (Welch-Satterthwaite for welch_t, n - 2 for slope_t)")
+      .add("p_value", DoubleType, "Two-sided p-value of no difference (no association for the slope)")
+      .add("suppressed", BooleanType, "True when n (or n_other) is below min-n; the figures are then NULL")
+      .add("note", StringType, "Why the figures are NULL: input not configured or not in the CRM, no values, or suppressed")
       .build();
 
   public static final TableSpec REJECTED = runKeyed(REJECTED_RESPONSES,

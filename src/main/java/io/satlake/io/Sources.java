@@ -24,6 +24,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the two inputs into a raw, uniform shape for validation. Schemas are explicit: CSV and
@@ -37,6 +39,8 @@ public final class Sources {
   public static final String RAW = "raw";
   public static final String CORRUPT_RECORD = "corrupt_record";
   public static final String INPUT_POSITION = "input_position";
+
+  private static final Logger LOG = LoggerFactory.getLogger("satlake");
 
   private Sources() {}
 
@@ -88,17 +92,48 @@ public final class Sources {
         col(CORRUPT_RECORD), monotonically_increasing_id().as(INPUT_POSITION)), segmentColumns);
   }
 
-  /** Raw CRM rows with the key, the given segment columns and the behaviour drivers. */
+  /**
+   * Raw CRM rows with the key, the given segment columns and the behaviour drivers (all required),
+   * plus the optional customer attributes the source has (satlake.customers): churned, signup_date,
+   * numeric columns of the tiers and outcomes, and the tier column in mode auto. Derived segment
+   * columns (behaviour_cluster; the tier column in mode rules) are not read.
+   */
   public static Dataset<Row> crm(SparkSession spark, Settings settings, List<String> segmentColumns) {
     Settings.CrmInput input = settings.crm();
     String key = "satlake.inputs.crm";
     boolean jdbc = input.format() == SourceFormat.JDBC;
     List<String> available = jdbc ? List.of(jdbc(spark, settings.crmJdbc(), List.of()).schema().fieldNames())
         : columnsOf(spark, input.path(), input.format(), key);
+    Settings.Customers customers = settings.customers();
+    String tier = customers.tiers().column();
     Map<String, String> wanted = new LinkedHashMap<>();
+    Map<String, String> optional = new LinkedHashMap<>(); // read when the source has them
     wanted.put("customer_id", input.customerIdColumn());
-    segmentColumns.forEach(s -> wanted.put(s, s));
+    for (String segment : segmentColumns) {
+      if (segment.equals(Settings.Customers.CLUSTER)
+          || (segment.equals(tier) && customers.tiers().mode() == Settings.TierMode.RULES)) {
+        continue; // derived by CustomerSegments, never read
+      }
+      (segment.equals(tier) && customers.tiers().mode() == Settings.TierMode.AUTO ? optional : wanted)
+          .put(segment, segment);
+    }
     settings.behaviourDrivers().forEach(b -> wanted.put(b, b));
+    if (customers.churnedColumn() != null) {
+      optional.put(Settings.Customers.CHURNED, customers.churnedColumn());
+    }
+    if (customers.signupDateColumn() != null) {
+      optional.put(Settings.Customers.SIGNUP_DATE, customers.signupDateColumn());
+    }
+    customers.extraNumericColumns(settings.behaviourDrivers()).forEach(c -> optional.put(c, c));
+    optional.forEach((canonical, source) -> {
+      if (available == null || available.contains(source)) {
+        wanted.put(canonical, source);
+      } else {
+        LOG.warn("CRM input has no column '{}' ({})", source, canonical.equals(tier)
+            ? "satlake.customers.tiers.column: every customer's tier comes from the rules"
+            : "configured in satlake.customers: the figures that need it are NULL");
+      }
+    });
     if (available != null) {
       wanted.forEach((canonical, source) -> {
         if (!available.contains(source)) {

@@ -2,6 +2,7 @@ package io.satlake.metrics;
 
 import org.apache.commons.math3.distribution.TDistribution;
 import org.apache.commons.math3.special.Beta;
+import org.apache.commons.math3.special.Erf;
 
 /**
  * The statistics of DESIGN.md section 5, finished from aggregated counts and sums.
@@ -217,9 +218,11 @@ public final class Stats {
    * errors near 1e-9); from there on its CDF loses digits (1e-8 at a hundred million df), and
    * the Cornish-Fisher expansion in 1/df to the fourth order is exact to double precision.
    *
+   * Fractional df (Welch) are allowed.
+   *
    * @throws IllegalArgumentException when df is not positive
    */
-  public static double tQuantile975(long df) {
+  public static double tQuantile975(double df) {
     if (df <= 0) {
       throw new IllegalArgumentException("t quantile needs df > 0; got df=" + df);
     }
@@ -267,6 +270,88 @@ public final class Stats {
       high = Math.tanh(fisherZ + margin);
     }
     return new Correlation(n, r, pValue, low, high);
+  }
+
+  /**
+   * A difference a − b with its 95% interval and a two-sided test of "no difference": the test
+   * statistic (z or t), its degrees of freedom (NaN for z) and p-value.
+   */
+  public record Difference(double estimate, double se, double low, double high, double statistic, double df,
+      double pValue) {}
+
+  /**
+   * Difference of two shares x1/n1 − x2/n2 in percentage points. Interval: Wald with the unpooled
+   * standard error √(p₁(1 − p₁)/n₁ + p₂(1 − p₂)/n₂); test: the two-proportion z with the pooled
+   * share p = (x₁ + x₂)/(n₁ + n₂), z = (p₁ − p₂)/√(p(1 − p)(1/n₁ + 1/n₂)), p = 2·(1 − Φ(|z|)).
+   *
+   * @throws IllegalArgumentException when an n is not positive or a count is outside 0..n
+   */
+  public static Difference twoProportions(long x1, long n1, long x2, long n2) {
+    if (n1 <= 0 || n2 <= 0 || x1 < 0 || x2 < 0 || x1 > n1 || x2 > n2) {
+      throw new IllegalArgumentException("two proportions need 0 <= x <= n, n > 0; got " + x1 + "/" + n1
+          + ", " + x2 + "/" + n2);
+    }
+    double p1 = (double) x1 / n1;
+    double p2 = (double) x2 / n2;
+    double se = Math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2);
+    double pooled = (double) (x1 + x2) / (n1 + n2);
+    double z = (p1 - p2) / Math.sqrt(pooled * (1 - pooled) * (1.0 / n1 + 1.0 / n2));
+    double diff = 100.0 * (p1 - p2);
+    return new Difference(diff, 100.0 * se, diff - 100.0 * Z95 * se, diff + 100.0 * Z95 * se, z, Double.NaN,
+        normalTwoSided(z));
+  }
+
+  /**
+   * Welch's t for the difference of two means: se = √(s₁²/n₁ + s₂²/n₂), Welch–Satterthwaite df
+   * (fractional), interval diff ± t₀.₉₇₅,df·se. NaN figures when either side has n < 2.
+   */
+  public static Difference welch(Mean a, Mean b) {
+    double va = a.sd() * a.sd() / a.n();
+    double vb = b.sd() * b.sd() / b.n();
+    double diff = a.mean() - b.mean();
+    double se = Math.sqrt(va + vb);
+    double df = (va + vb) * (va + vb) / (va * va / (a.n() - 1) + vb * vb / (b.n() - 1));
+    if (!(df > 0)) {
+      return new Difference(diff, se, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    }
+    double t = diff / se;
+    double margin = tQuantile975(df) * se;
+    return new Difference(diff, se, diff - margin, diff + margin, t, df, tTwoSided(t, df));
+  }
+
+  /** A least-squares line y = intercept + slope·x with the slope's standard error, t interval and test. */
+  public record Slope(long n, double slope, double intercept, double se, double low, double high, double t,
+      double pValue) {}
+
+  /**
+   * Ordinary least squares of y on x from the count and sums (mergeable, like {@link #mean}):
+   * slope b = Sxy/Sxx, se(b) = √((Syy − b·Sxy)/(n − 2)/Sxx), interval b ± t₀.₉₇₅,ₙ₋₂·se and the
+   * t test of b = 0 with n − 2 df. NaN figures when n < 3 or x does not vary.
+   */
+  public static Slope leastSquares(long n, double sumX, double sumY, double sumXx, double sumXy, double sumYy) {
+    double sxx = sumXx - sumX * sumX / n;
+    double sxy = sumXy - sumX * sumY / n;
+    double syy = sumYy - sumY * sumY / n;
+    double slope = sxy / sxx;
+    double intercept = (sumY - slope * sumX) / n;
+    if (n < 3 || !(sxx > 0)) {
+      return new Slope(n, n < 2 || !(sxx > 0) ? Double.NaN : slope, Double.NaN, Double.NaN, Double.NaN,
+          Double.NaN, Double.NaN, Double.NaN);
+    }
+    double se = Math.sqrt(Math.max(0.0, syy - slope * sxy) / (n - 2) / sxx);
+    double margin = tQuantile975(n - 2) * se;
+    double t = slope / se;
+    return new Slope(n, slope, intercept, se, slope - margin, slope + margin, t, tTwoSided(t, n - 2));
+  }
+
+  /** 2·P(Z > |z|) for a standard normal Z. */
+  private static double normalTwoSided(double z) {
+    return Erf.erfc(Math.abs(z) / Math.sqrt(2.0));
+  }
+
+  /** 2·P(T > |t|) for Student's t with df degrees of freedom, as I_{df/(df + t²)}(df/2, 1/2). */
+  private static double tTwoSided(double t, double df) {
+    return Double.isNaN(t) ? Double.NaN : Beta.regularizedBeta(df / (df + t * t), df / 2.0, 0.5);
   }
 
   /** atanh via log1p, accurate near 0 and ±infinite at ±1 (which tanh maps back to ±1). */

@@ -81,6 +81,18 @@ final class RawField {
     return blank().equalTo(false).and(valid.equalTo(false));
   }
 
+  /**
+   * The value as a boolean: true/false, 1/0, yes/no (any case) for text and numbers, a BOOLEAN as
+   * it is; NULL when blank or anything else.
+   */
+  Column bool() {
+    if (type instanceof org.apache.spark.sql.types.BooleanType) {
+      return value();
+    }
+    Column text = org.apache.spark.sql.functions.lower(text());
+    return when(text.isin("true", "1", "1.0", "yes"), lit(true)).when(text.isin("false", "0", "0.0", "no"), lit(false));
+  }
+
   /** The value as a date (NULL when blank or not a real calendar date in the pattern). */
   Column date(String pattern) {
     if (type instanceof org.apache.spark.sql.types.DateType) {

@@ -55,7 +55,7 @@ public final class RunSummary {
       r.warnings().forEach(w -> out.println("    " + w));
     }
     out.println("  tables:");
-    r.tableLocations().forEach((table, location) -> out.printf(Locale.ROOT, "    %-20s %s%n", table, location));
+    r.tableLocations().forEach((table, location) -> out.printf(Locale.ROOT, "    %-22s %s%n", table, location));
     out.printf(Locale.ROOT, "  figures with n < %d are withheld (suppressed)%n", minN);
   }
 

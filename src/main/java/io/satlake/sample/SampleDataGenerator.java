@@ -133,7 +133,6 @@ public final class SampleDataGenerator {
   private static final StructType CRM_SCHEMA = new StructType()
       .add("customer_id", DataTypes.StringType)
       .add("region", DataTypes.StringType)
-      .add("customer_tier", DataTypes.StringType)
       .add("product_line", DataTypes.StringType)
       .add("visit_frequency", DataTypes.IntegerType)
       .add("avg_dwell_minutes", DataTypes.DoubleType)
@@ -292,7 +291,10 @@ public final class SampleDataGenerator {
     };
   }
 
-  /** CRM behaviour: engagement drives visits, dwell time, feature use, spend, tier and churn. */
+  /**
+   * CRM behaviour: engagement drives visits, dwell time, feature use, spend and churn. There is no
+   * customer_tier column, so the job derives the tiers by its rules (satlake.customers.tiers).
+   */
   private static Dataset<Row> crm(SparkSession spark, Draws d, long customers) {
     Column c = col("c");
     return spark.range(0, customers, 1, files(customers)).toDF("c")
@@ -300,14 +302,11 @@ public final class SampleDataGenerator {
         .withColumn("n4", d.normal(c, 4))
         .withColumn("n5", d.normal(c, 5))
         .withColumn("n6", d.normal(c, 6))
-        .withColumn("n9", d.normal(c, 9))
         .withColumn("n10", d.normal(c, 10))
         .withColumn("customer_id", format_string("C%08d", c))
         .withColumn("region", pick(d.uniform(c, 2), REGIONS, equalWeights(REGIONS.size())))
         .withColumn("product_line", pick(d.uniform(c, 3), PRODUCT_LINES, equalWeights(PRODUCT_LINES.size())))
         .withColumn("annual_spend", expr("round(exp(7.0 + 0.45 * e + 0.6 * n10), 2)"))
-        .withColumn("customer_tier", expr("CASE WHEN annual_spend > 2400 THEN 'high_value' "
-            + "WHEN e + 0.5 * n9 < -1.0 THEN 'at_risk' ELSE 'regular' END"))
         .withColumn("visit_frequency", expr("greatest(0, round(6 + 3 * e + 2 * n4))"))
         .withColumn("avg_dwell_minutes", expr("round(exp(2.3 + 0.35 * e + 0.4 * n5), 2)"))
         .withColumn("feature_usage_rate", expr("round(1 / (1 + exp(-(0.9 * e + 0.7 * n6))), 4)"))
