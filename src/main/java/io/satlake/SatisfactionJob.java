@@ -46,7 +46,8 @@ public final class SatisfactionJob {
         generate  write deterministic sample input data (responses and CRM)
         sql       query the tables in the warehouse
 
-      exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration, 3 bad input
+      exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration, 3 bad input,
+                  4 a critical alert fired (only with alerts.exit-on-critical = true)
       """;
 
   private static final String RUN_HELP = """
@@ -155,6 +156,15 @@ public final class SatisfactionJob {
     SparkSession spark = SparkSessions.create(settings);
     RunResult result = runJob(spark, settings, runDate);
     RunSummary.print(result, settings.minN(), out);
+    failOnCriticalAlert(result, settings);
+  }
+
+  /** After a succeeded run (tables and run_log written): exit code 4 when configured and a critical alert fired. */
+  private static void failOnCriticalAlert(RunResult result, Settings settings) {
+    if (result.criticalAlert() && settings.tracking().exitOnCritical()) {
+      throw new SatlakeException(SatlakeException.ExitCode.CRITICAL_ALERT, "run " + result.runId()
+          + " succeeded, but a critical alert fired (alerts.exit-on-critical = true); see the alerts table");
+    }
   }
 
   private static void demo(String[] args, PrintStream out) {
@@ -184,6 +194,7 @@ public final class SatisfactionJob {
     RunSummary.print(result, settings.minN(), out);
     out.println("next: scripts/satlake sql \"SELECT segment_key, region, nps, nps_low, nps_high, nps_n FROM segment_scores"
         + " WHERE period_grain = 'window' ORDER BY nps DESC\"");
+    failOnCriticalAlert(result, settings);
   }
 
   /** Runs the pipeline and writes the run_log row, also when the run fails. */

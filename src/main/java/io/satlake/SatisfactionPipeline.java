@@ -17,12 +17,18 @@ import io.satlake.io.OutputTables;
 import io.satlake.io.Sources;
 import io.satlake.io.TableSpec;
 import io.satlake.metrics.SatisfactionIndex;
+import io.satlake.metrics.ScoreStates;
 import io.satlake.metrics.SegmentScores;
 import io.satlake.quality.CrmValidator;
 import io.satlake.quality.ResponseValidator;
 import io.satlake.report.RunResult;
 import io.satlake.report.RunResult.Counts;
 import io.satlake.report.StageClock;
+import io.satlake.trends.Alerts;
+import io.satlake.trends.BenchmarkGaps;
+import io.satlake.trends.ScoreTrends;
+import io.satlake.trends.TargetTracking;
+import io.satlake.trends.Tracker;
 import java.sql.Date;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
@@ -78,6 +84,10 @@ public final class SatisfactionPipeline {
     List<String> crmSegments = settings.segments().dimensions().stream()
         .filter(s -> !rawResponses.segmentColumns().contains(s)).toList();
     Dataset<Row> rawCrm = Sources.crm(spark, settings, crmSegments);
+    // targets, benchmarks and alert rules are checked before any work, so a typo fails fast
+    Alerts.checkRules(settings);
+    var targets = clock.time("read_targets", () -> TargetTracking.read(spark, settings));
+    var benchmarks = clock.time("read_benchmarks", () -> BenchmarkGaps.read(spark, settings));
 
     Analysis analysis = analyse(rawResponses, rawCrm, settings, window, crmSegments);
     Dataset<Row> responses = analysis.responses().persist(StorageLevel.MEMORY_AND_DISK());
@@ -88,8 +98,14 @@ public final class SatisfactionPipeline {
       ReconciledCounts responseCounts = clock.time("validate_responses", () -> counts(responses,
           accepted.and(inWindow(window)), accepted.and(col(CrmEnricher.MATCHED).equalTo(false))));
       Dataset<Row> facts = analysis.facts();
-      Dataset<Row> scores = clock.time("segment_scores",
-          () -> SegmentScores.compute(facts, settings, runDate, runId, window));
+      ScoreStates states = clock.time("segment_scores", () -> SegmentScores.states(facts, settings));
+      Dataset<Row> scores = SegmentScores.table(states, settings, runDate, runId, window);
+      // Trends, targets, benchmarks and alerts are finished on the driver from the small states above.
+      Tracker tracker = new Tracker(states, settings, runDate, window);
+      var trends = clock.time("score_trends", () -> ScoreTrends.compute(tracker));
+      var targetStatus = clock.time("target_tracking", () -> TargetTracking.compute(tracker, targets));
+      Dataset<Row> gaps = clock.time("benchmark_gaps", () -> BenchmarkGaps.compute(tracker, benchmarks, runDate, runId));
+      var alerts = clock.time("alerts", () -> Alerts.compute(tracker, trends, targetStatus));
       Dataset<Row> correlations = clock.time("driver_correlations",
           () -> DriverCorrelations.compute(facts, settings, runDate, runId));
 
@@ -100,11 +116,16 @@ public final class SatisfactionPipeline {
       outputs.put(OutputTables.REJECTED, rejected(responses, crm, runDate, runId));
       outputs.put(OutputTables.segmentScores(settings), scores);
       outputs.put(OutputTables.driverCorrelations(settings), correlations);
+      outputs.put(OutputTables.scoreTrends(settings), ScoreTrends.table(trends, settings, runDate, runId));
+      outputs.put(OutputTables.targetTracking(settings), TargetTracking.table(targetStatus, settings, runDate, runId));
+      outputs.put(OutputTables.benchmarkGaps(settings), gaps);
+      Dataset<Row> alertRows = Alerts.table(alerts, settings, runDate, runId);
+      outputs.put(OutputTables.alerts(settings), alertRows);
       clock.time("write_tables", () -> sink.replaceRunDate(outputs, runDate, runId));
       outputs.keySet().forEach(spec -> locations.put(spec.name(), sink.location(spec.name())));
       locations.put(OutputTables.RUN_LOG, sink.location(OutputTables.RUN_LOG));
       return new RunResult(runId, runDate, window, responseCounts.counts(), crmCounts, responseCounts.inWindow(),
-          responseCounts.unmatched(), scores, correlations, locations);
+          responseCounts.unmatched(), scores, correlations, alertRows, Alerts.anyCritical(alerts), locations);
     } finally {
       responses.unpersist();
       crm.unpersist();

@@ -20,6 +20,8 @@ public record RunResult(
     long unmatched,
     Dataset<Row> segmentScores,
     Dataset<Row> driverCorrelations,
+    Dataset<Row> alerts,
+    boolean criticalAlert,
     Map<String, String> tableLocations) {
 
   /** Rows read = accepted + sum of rejected by reason. */
