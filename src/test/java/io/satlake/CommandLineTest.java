@@ -123,4 +123,23 @@ class CommandLineTest {
     assertEquals(0, o.code(), o.err());
     assertEquals("one,two\n1,\"a,b\"\n", o.out());
   }
+
+  @Test
+  void aCriticalAlertExitsWithFourWhenConfiguredAfterASucceededRun() {
+    String[] args = run("--set", "dimensions=[]", "--set", "inputs.responses.columns.csat=null",
+        "--set", "inputs.responses.columns.ces=null", "--set", "inputs.responses.columns.channel=null",
+        "--set", "inputs.responses.columns.complaint_category=null", "--set", "inputs.responses.columns.comment=null",
+        "--set", "segments.dimensions=[region]", "--set", "segments.combinations=[]",
+        "--set", "segments.correlation-levels=[]", "--set", "behaviour-drivers=[]", "--set", "min-n=1",
+        "--set", "database=satlake_alert_exit",
+        // the one response has nps 9: NPS 100, below 101
+        "--set", "alerts.rules=[{metric=nps, below=101, severity=critical}]", "--set", "alerts.exit-on-critical=true");
+    Outcome o = execute(args);
+    assertEquals(4, o.code(), o.err());
+    assertTrue(o.err().contains("a critical alert fired (alerts.exit-on-critical = true)"), o.err());
+    assertTrue(o.out().contains("[critical] NPS of overall is 100.0"), o.out());
+    var spark = SharedSpark.spark();
+    assertEquals("succeeded", spark.table("satlake_alert_exit.run_log").first().getAs("status"));
+    assertEquals(1, spark.table("satlake_alert_exit.alerts").filter("severity = 'critical'").count());
+  }
 }
