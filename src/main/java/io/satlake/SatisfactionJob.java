@@ -53,9 +53,10 @@ public final class SatisfactionJob {
   private static final String RUN_HELP = """
       usage: satlake run --run-date YYYY-MM-DD [--config FILE] [--set key=value ...]
 
-      Validates the inputs, joins the CRM, computes segment scores and driver correlations for
-      the analysis window ending at the run date, and replaces that run date's rows in the Delta
-      tables (a rerun never duplicates). Prints a summary.
+      Validates the inputs, joins the CRM, computes segment scores, driver correlations, trends,
+      targets, benchmarks and alerts for the analysis window ending at the run date, and replaces
+      that run date's rows in the Delta tables (a rerun never duplicates). Prints a summary. Exits
+      with 4 after a successful run when a critical alert fired and alerts.exit-on-critical = true.
 
         --run-date D     the date the run is for (required); the window is relative to it
         --config FILE    HOCON file overriding reference.conf (keys: see README, Configuration)

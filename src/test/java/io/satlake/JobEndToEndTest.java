@@ -50,7 +50,11 @@ class JobEndToEndTest {
         "inputs.responses.path", dir.resolve("input/responses").toString(),
         "inputs.crm.path", dir.resolve("input/crm").toString(),
         "warehouse", dir.resolve("warehouse").toString(),
-        "database", DB));
+        "database", DB,
+        "complaints.categories", "[product_defect]",
+        "targets.file", "conf/targets.csv",
+        "benchmarks.file", "conf/benchmarks.csv",
+        "alerts.rules", "[{metric = nps, below = 100}]"));
     first = SatisfactionJob.runJob(spark, settings, DECEMBER);
     for (String table : tables()) {
       rowsAfterFirstRun.put(table, rowsFor(table, DECEMBER));
@@ -62,7 +66,8 @@ class JobEndToEndTest {
 
   static List<String> tables() {
     return List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS, OutputTables.RESPONSE_FACTS,
-        OutputTables.REJECTED_RESPONSES);
+        OutputTables.REJECTED_RESPONSES, OutputTables.SCORE_TRENDS, OutputTables.TARGET_TRACKING,
+        OutputTables.BENCHMARK_GAPS, OutputTables.ALERTS);
   }
 
   static long rowsFor(String table, LocalDate runDate) {
@@ -118,8 +123,9 @@ class JobEndToEndTest {
   @Test
   void everyTableIsReadableThroughTheMetastoreWithComments() throws Exception {
     List<String> registered = spark.catalog().listTables(DB).select("name").as(Encoders.STRING()).collectAsList();
-    for (String table : List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS,
-        OutputTables.RESPONSE_FACTS, OutputTables.REJECTED_RESPONSES, OutputTables.RUN_LOG)) {
+    List<String> all = new java.util.ArrayList<>(tables());
+    all.add(OutputTables.RUN_LOG);
+    for (String table : all) {
       assertTrue(registered.contains(table), table + " registered");
       assertTrue(spark.sql("SELECT * FROM " + DB + "." + table).count() > 0, table + " readable");
       String comment = spark.sql("DESCRIBE TABLE EXTENDED " + DB + "." + table)
