@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.when;
 
 import io.satlake.config.Settings;
 import io.satlake.config.Settings.DateRange;
+import io.satlake.config.Settings.Tracking.Target;
 import io.satlake.enrich.CrmEnricher;
 import io.satlake.drivers.DriverCorrelations;
 import io.satlake.io.DeltaSink;
@@ -26,6 +27,7 @@ import io.satlake.report.RunResult.Counts;
 import io.satlake.report.StageClock;
 import io.satlake.trends.Alerts;
 import io.satlake.trends.BenchmarkGaps;
+import io.satlake.trends.BenchmarkGaps.Benchmark;
 import io.satlake.trends.ScoreTrends;
 import io.satlake.trends.TargetTracking;
 import io.satlake.trends.Tracker;
@@ -80,14 +82,14 @@ public final class SatisfactionPipeline {
     if (window.end().isAfter(runDate)) {
       throw SatlakeException.usage("satlake.window.end: " + window.end() + " is after the run date " + runDate);
     }
+    Alerts.checkRules(settings);
     Sources.RawResponses rawResponses = clock.time("read", () -> Sources.responses(spark, settings));
     List<String> crmSegments = settings.segments().dimensions().stream()
         .filter(s -> !rawResponses.segmentColumns().contains(s)).toList();
     Dataset<Row> rawCrm = Sources.crm(spark, settings, crmSegments);
-    // targets, benchmarks and alert rules are checked before any work, so a typo fails fast
-    Alerts.checkRules(settings);
-    var targets = clock.time("read_targets", () -> TargetTracking.read(spark, settings));
-    var benchmarks = clock.time("read_benchmarks", () -> BenchmarkGaps.read(spark, settings));
+    // targets and benchmarks are read and checked before any work, so a typo fails fast
+    List<Target> targets = clock.time("read_targets", () -> TargetTracking.read(spark, settings));
+    List<Benchmark> benchmarks = clock.time("read_benchmarks", () -> BenchmarkGaps.read(spark, settings));
 
     Analysis analysis = analyse(rawResponses, rawCrm, settings, window, crmSegments);
     Dataset<Row> responses = analysis.responses().persist(StorageLevel.MEMORY_AND_DISK());
@@ -102,10 +104,11 @@ public final class SatisfactionPipeline {
       Dataset<Row> scores = SegmentScores.table(states, settings, runDate, runId, window);
       // Trends, targets, benchmarks and alerts are finished on the driver from the small states above.
       Tracker tracker = new Tracker(states, settings, runDate, window);
-      var trends = clock.time("score_trends", () -> ScoreTrends.compute(tracker));
-      var targetStatus = clock.time("target_tracking", () -> TargetTracking.compute(tracker, targets));
+      List<ScoreTrends.Trend> trends = clock.time("score_trends", () -> ScoreTrends.compute(tracker));
+      List<TargetTracking.Status> targetStatus =
+          clock.time("target_tracking", () -> TargetTracking.compute(tracker, targets));
       Dataset<Row> gaps = clock.time("benchmark_gaps", () -> BenchmarkGaps.compute(tracker, benchmarks, runDate, runId));
-      var alerts = clock.time("alerts", () -> Alerts.compute(tracker, trends, targetStatus));
+      List<Alerts.Alert> alerts = clock.time("alerts", () -> Alerts.compute(tracker, trends, targetStatus));
       Dataset<Row> correlations = clock.time("driver_correlations",
           () -> DriverCorrelations.compute(facts, settings, runDate, runId));
 

@@ -75,8 +75,9 @@ public final class Alerts {
       Figure f = trend.current();
       if (f.rollingPeriods() != null && f.end().equals(currentEnd) && "worse".equals(trend.direction())
           && trend.significant(rate) && t.settings.tracking().dropComparisons().contains(trend.comparison())) {
-        // the one-period comparison wins over the rolling one of the same segment, metric and reference
-        declines.putIfAbsent(List.of(f.segment().toString(), f.metric().name(), trend.comparison()), trend);
+        // one alert per segment and metric: the one-period span before the rolling one, and
+        // previous_period before year_ago before vs_rest (the order compute() lists them in)
+        declines.putIfAbsent(List.of(f.segment().toString(), f.metric().name()), trend);
       }
     }
     declines.values().forEach(trend -> alerts.add(decline(t, trend)));

@@ -255,6 +255,10 @@ class TrackingTest {
     assertTrue(decline.message().startsWith("Quality rating of overall fell from 5.00 to 4.00 (-1.0 points, n=40) in"
         + " 2025-02 versus the previous month"), decline.message());
     assertTrue(alerts.stream().allMatch(a -> a.figure().n() >= 12));
+    // one decline alert per segment and metric, though quality also fell against nothing else here
+    assertEquals(alerts.stream().filter(a -> a.type().equals("decline")).count(), alerts.stream()
+        .filter(a -> a.type().equals("decline")).map(a -> List.of(a.figure().segment(), a.figure().metric().name()))
+        .distinct().count());
     assertFalse(alerts.stream().anyMatch(a -> a.type().equals("decline") && !a.reference().equals("previous_period")
         && !a.reference().equals("year_ago")));
   }
