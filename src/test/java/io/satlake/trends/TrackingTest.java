@@ -262,4 +262,24 @@ class TrackingTest {
     assertFalse(alerts.stream().anyMatch(a -> a.type().equals("decline") && !a.reference().equals("previous_period")
         && !a.reference().equals("year_ago")));
   }
+
+  @Test
+  void rollingSpansAreSumsOfPeriodStates() {
+    Settings rolling = TestInputs.small(dir, dir, dir, "min-n=12", "trends.rolling-periods=2");
+    Tracker t = new Tracker(tracker.states, rolling, RUN_DATE, rolling.window().resolve(RUN_DATE));
+    ScoreTrends.Trend r = ScoreTrends.compute(t).stream().filter(x -> Integer.valueOf(2).equals(x.current().rollingPeriods())
+        && x.current().segment().equals(Arrays.asList(null, null)) && x.current().metric().name().equals("dim_quality")
+        && x.comparison().equals("previous_period") && x.current().end().equals(LocalDate.of(2025, 2, 28)))
+        .findFirst().orElseThrow();
+    // Jan + Feb quality: 6, 4, 5, 3 twenty times each: n 80, mean 4.5, squared deviations 20 x 5 = 100, s² = 100/79.
+    // The two months before, Nov + Dec: only December: 3, 1 twenty times each, n 40, mean 2, s² = 40/39.
+    double v1 = 100 / 79.0 / 80;
+    double v2 = 40 / 39.0 / 40;
+    assertEquals(LocalDate.of(2025, 1, 1), r.current().start());
+    assertEquals(LocalDate.of(2024, 11, 1), r.referenceStart());
+    assertEquals(80, r.current().n());
+    assertEquals(4.5, r.current().value(), 1e-9);
+    assertEquals(2.5 / Math.sqrt(v1 + v2), r.test().statistic(), 1e-9);
+    assertEquals((v1 + v2) * (v1 + v2) / (v1 * v1 / 79 + v2 * v2 / 39), r.test().df(), 1e-9);
+  }
 }
