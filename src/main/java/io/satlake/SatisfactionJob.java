@@ -51,15 +51,17 @@ public final class SatisfactionJob {
         metastore start|stop|status   the shared metastore (Derby network server) for job + BI
         serve-bi  the Spark Thrift server (JDBC for BI tools) on 127.0.0.1:10000
 
-      exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration, 3 bad input
+      exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration, 3 bad input,
+                  4 a critical alert fired (only with alerts.exit-on-critical = true)
       """;
 
   private static final String RUN_HELP = """
       usage: satlake run --run-date YYYY-MM-DD [--config FILE] [--set key=value ...]
 
-      Validates the inputs, joins the CRM, computes segment scores and driver correlations for
-      the analysis window ending at the run date, and replaces that run date's rows in the Delta
-      tables (a rerun never duplicates). Prints a summary.
+      Validates the inputs, joins the CRM, computes segment scores, driver correlations, trends,
+      targets, benchmarks and alerts for the analysis window ending at the run date, and replaces
+      that run date's rows in the Delta tables (a rerun never duplicates). Prints a summary. Exits
+      with 4 after a successful run when a critical alert fired and alerts.exit-on-critical = true.
 
         --run-date D     the date the run is for (required); the window is relative to it
         --config FILE    HOCON file overriding reference.conf (keys: see README, Configuration)
@@ -161,6 +163,15 @@ public final class SatisfactionJob {
     SparkSession spark = SparkSessions.create(settings);
     RunResult result = runJob(spark, settings, runDate);
     RunSummary.print(result, settings.minN(), out);
+    failOnCriticalAlert(result, settings);
+  }
+
+  /** After a succeeded run (tables and run_log written): exit code 4 when configured and a critical alert fired. */
+  private static void failOnCriticalAlert(RunResult result, Settings settings) {
+    if (result.criticalAlert() && settings.tracking().exitOnCritical()) {
+      throw new SatlakeException(SatlakeException.ExitCode.CRITICAL_ALERT, "run " + result.runId()
+          + " succeeded, but a critical alert fired (alerts.exit-on-critical = true); see the alerts table");
+    }
   }
 
   private static void demo(String[] args, PrintStream out) {
@@ -190,6 +201,7 @@ public final class SatisfactionJob {
     RunSummary.print(result, settings.minN(), out);
     out.println("next: scripts/satlake sql \"SELECT segment_key, region, nps, nps_low, nps_high, nps_n FROM segment_scores"
         + " WHERE period_grain = 'window' ORDER BY nps DESC\"");
+    failOnCriticalAlert(result, settings);
   }
 
   static RunResult runJob(SparkSession spark, Settings settings, LocalDate runDate) {

@@ -13,6 +13,7 @@ import io.satlake.config.Settings;
 import io.satlake.config.Settings.DateRange;
 import io.satlake.customers.CustomerSegments;
 import io.satlake.customers.SatisfactionOutcomes;
+import io.satlake.config.Settings.Tracking.Target;
 import io.satlake.enrich.CrmEnricher;
 import io.satlake.drivers.DriverCorrelations;
 import io.satlake.drivers.DriverImportance;
@@ -22,6 +23,7 @@ import io.satlake.io.OutputTables;
 import io.satlake.io.Sources;
 import io.satlake.io.TableSpec;
 import io.satlake.metrics.SatisfactionIndex;
+import io.satlake.metrics.ScoreStates;
 import io.satlake.metrics.SegmentScores;
 import io.satlake.quality.CrmValidator;
 import io.satlake.quality.ResponseValidator;
@@ -29,6 +31,12 @@ import io.satlake.report.RunResult;
 import io.satlake.report.RunResult.Counts;
 import io.satlake.report.StageClock;
 import io.satlake.weighting.SurveyWeights;
+import io.satlake.trends.Alerts;
+import io.satlake.trends.BenchmarkGaps;
+import io.satlake.trends.BenchmarkGaps.Benchmark;
+import io.satlake.trends.ScoreTrends;
+import io.satlake.trends.TargetTracking;
+import io.satlake.trends.Tracker;
 import java.sql.Date;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
@@ -88,10 +96,14 @@ public final class SatisfactionPipeline {
     if (window.end().isAfter(runDate)) {
       throw SatlakeException.usage("satlake.window.end: " + window.end() + " is after the run date " + runDate);
     }
+    Alerts.checkRules(settings);
     Sources.RawResponses rawResponses = clock.time("read", () -> Sources.responses(spark, settings));
     List<String> crmSegments = settings.segments().dimensions().stream()
         .filter(s -> !rawResponses.segmentColumns().contains(s)).toList();
     Dataset<Row> rawCrm = Sources.crm(spark, settings, crmSegments);
+    // targets and benchmarks are read and checked before any work, so a typo fails fast
+    List<Target> targets = clock.time("read_targets", () -> TargetTracking.read(spark, settings));
+    List<Benchmark> benchmarks = clock.time("read_benchmarks", () -> BenchmarkGaps.read(spark, settings));
 
     // The CRM is cached before the customer segments read it (quantiles, KMeans sample, profiles).
     Dataset<Row> crm = CrmValidator.classify(rawCrm, settings, crmSegments).persist(StorageLevel.MEMORY_AND_DISK());
@@ -110,8 +122,15 @@ public final class SatisfactionPipeline {
       SurveyWeights.Weighted weighted = clock.time("weighting", () -> SurveyWeights.compute(analysis.facts(),
           customers.customers(), settings, crmSegments, runDate, runId));
       Dataset<Row> facts = weighted.facts();
-      Dataset<Row> scores = clock.time("segment_scores",
-          () -> SegmentScores.compute(facts, settings, runDate, runId, window));
+      ScoreStates states = clock.time("segment_scores", () -> SegmentScores.states(facts, settings));
+      Dataset<Row> scores = SegmentScores.table(states, settings, runDate, runId, window);
+      // Trends, targets, benchmarks and alerts are finished on the driver from the small states above.
+      Tracker tracker = new Tracker(states, settings, runDate, window);
+      List<ScoreTrends.Trend> trends = clock.time("score_trends", () -> ScoreTrends.compute(tracker));
+      List<TargetTracking.Status> targetStatus =
+          clock.time("target_tracking", () -> TargetTracking.compute(tracker, targets));
+      Dataset<Row> gaps = clock.time("benchmark_gaps", () -> BenchmarkGaps.compute(tracker, benchmarks, runDate, runId));
+      List<Alerts.Alert> alerts = clock.time("alerts", () -> Alerts.compute(tracker, trends, targetStatus));
       Dataset<Row> correlations = clock.time("driver_correlations",
           () -> DriverCorrelations.compute(facts, ResponseValidator.split(crm).accepted(), settings, runDate, runId));
       DriverImportance.Result importance = clock.time("driver_importance",
@@ -133,6 +152,11 @@ public final class SatisfactionPipeline {
       outputs.put(OutputTables.WEIGHTS, weighted.table());
       outputs.put(OutputTables.segmentProfiles(settings), outcomes.profiles());
       outputs.put(OutputTables.SATISFACTION_OUTCOMES_SPEC, outcomes.outcomes());
+      outputs.put(OutputTables.scoreTrends(settings), ScoreTrends.table(trends, settings, runDate, runId));
+      outputs.put(OutputTables.targetTracking(settings), TargetTracking.table(targetStatus, settings, runDate, runId));
+      outputs.put(OutputTables.benchmarkGaps(settings), gaps);
+      Dataset<Row> alertRows = Alerts.table(alerts, settings, runDate, runId);
+      outputs.put(OutputTables.alerts(settings), alertRows);
       clock.time("write_tables", () -> sink.replaceRunDate(outputs, runDate, runId));
       if (settings.bi().viewsDatabase() != null) {
         List<TableSpec> viewed = new java.util.ArrayList<>(outputs.keySet());
@@ -142,7 +166,8 @@ public final class SatisfactionPipeline {
       outputs.keySet().forEach(spec -> locations.put(spec.name(), sink.location(spec.name())));
       locations.put(OutputTables.RUN_LOG, sink.location(OutputTables.RUN_LOG));
       return new RunResult(runId, runDate, window, responseCounts.counts(), crmCounts, responseCounts.inWindow(),
-          responseCounts.unmatched(), scores, correlations, locations, importance.warnings());
+          responseCounts.unmatched(), scores, correlations, alertRows, Alerts.anyCritical(alerts), locations,
+          importance.warnings());
     } finally {
       if (responses != null) {
         responses.unpersist();

@@ -8,7 +8,9 @@ public final class SatlakeException extends RuntimeException {
 
   /** Process exit codes; part of the contract with orchestrators. */
   public enum ExitCode {
-    OK(0), RUN_FAILED(1), USAGE_OR_CONFIG(2), BAD_INPUT(3);
+    OK(0), RUN_FAILED(1), USAGE_OR_CONFIG(2), BAD_INPUT(3),
+    /** The run succeeded, but a critical alert fired and alerts.exit-on-critical is set. */
+    CRITICAL_ALERT(4);
 
     public final int code;
 

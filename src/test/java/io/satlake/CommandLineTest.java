@@ -94,6 +94,18 @@ class CommandLineTest {
     assertFails(2, "satlake.segments.combinations: [region, nowhere]",
         run("--set", "segments.combinations=[[region, nowhere]]"));
     assertFails(2, "'bad-name' is not a valid name", run("--set", "dimensions=[bad-name]"));
+    Outcome tracking = execute(run("--set", "trends.fdr-rate=1.5", "--set", "alerts.rules=[{metric=nps}]",
+        "--set", "targets.items=[{metric=nps, bsae=3}]", "--set", "alerts.drop-comparisons=[last_week]"));
+    assertEquals(2, tracking.code(), tracking.err());
+    for (String expected : new String[] {"satlake.trends.fdr-rate: must be above 0 and below 1",
+        "satlake.alerts.rules[0]: needs 'below' or 'above'", "satlake.targets.items[0].bsae: unknown key",
+        "satlake.targets.items[0].base: must be set", "satlake.alerts.drop-comparisons: 'last_week' is not one of"}) {
+      assertTrue(tracking.err().contains(expected), expected + " in: " + tracking.err());
+    }
+    assertFails(2, "satlake.alerts.rules[0]: unknown metric 'nsp'; tracked metrics are [nps, csat",
+        run("--set", "alerts.rules=[{metric=nsp, below=1}]"));
+    assertFails(2, "satlake.alerts.rules[0]: segment 'channel=web,region': 'region' must be <dimension>=<value or *>",
+        run("--set", "alerts.rules=[{metric=nps, below=1, segment=\"channel=web,region\"}]"));
   }
 
   @Test
@@ -122,5 +134,24 @@ class CommandLineTest {
     Outcome o = execute("sql", "SELECT 1 AS one, 'a,b' AS two", "--format", "csv", "--set", "warehouse=" + dir.resolve("wh"));
     assertEquals(0, o.code(), o.err());
     assertEquals("one,two\n1,\"a,b\"\n", o.out());
+  }
+
+  @Test
+  void aCriticalAlertExitsWithFourWhenConfiguredAfterASucceededRun() {
+    String[] args = run("--set", "dimensions=[]", "--set", "inputs.responses.columns.csat=null",
+        "--set", "inputs.responses.columns.ces=null", "--set", "inputs.responses.columns.channel=null",
+        "--set", "inputs.responses.columns.complaint_category=null", "--set", "inputs.responses.columns.comment=null",
+        "--set", "segments.dimensions=[region]", "--set", "segments.combinations=[]",
+        "--set", "segments.correlation-levels=[]", "--set", "behaviour-drivers=[]", "--set", "min-n=1",
+        "--set", "database=satlake_alert_exit",
+        // the one response has nps 9: NPS 100, below 101
+        "--set", "alerts.rules=[{metric=nps, below=101, severity=critical}]", "--set", "alerts.exit-on-critical=true");
+    Outcome o = execute(args);
+    assertEquals(4, o.code(), o.err());
+    assertTrue(o.err().contains("a critical alert fired (alerts.exit-on-critical = true)"), o.err());
+    assertTrue(o.out().contains("[critical] NPS of overall is 100.0"), o.out());
+    var spark = SharedSpark.spark();
+    assertEquals("succeeded", spark.table("satlake_alert_exit.run_log").first().getAs("status"));
+    assertEquals(1, spark.table("satlake_alert_exit.alerts").filter("severity = 'critical'").count());
   }
 }

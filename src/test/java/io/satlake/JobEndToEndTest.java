@@ -51,7 +51,11 @@ class JobEndToEndTest {
         "inputs.crm.path", dir.resolve("input/crm").toString(),
         "warehouse", dir.resolve("warehouse").toString(),
         "database", DB,
-        "weighting.dimensions", "[region, customer_tier]"));
+        "weighting.dimensions", "[region, customer_tier]",
+        "complaints.categories", "[product_defect]",
+        "targets.file", "conf/targets.csv",
+        "benchmarks.file", "conf/benchmarks.csv",
+        "alerts.rules", "[{metric = nps, below = 100}]"));
     first = SatisfactionJob.runJob(spark, settings, DECEMBER);
     for (String table : tables()) {
       rowsAfterFirstRun.put(table, rowsFor(table, DECEMBER));
@@ -65,7 +69,8 @@ class JobEndToEndTest {
     return List.of(OutputTables.SEGMENT_SCORES, OutputTables.DRIVER_CORRELATIONS, OutputTables.RESPONSE_FACTS,
         OutputTables.REJECTED_RESPONSES, OutputTables.DRIVER_IMPORTANCE, OutputTables.PRIORITY_MATRIX,
         OutputTables.SURVEY_WEIGHTS, OutputTables.SEGMENT_PROFILES,
-        OutputTables.SATISFACTION_OUTCOMES);
+        OutputTables.SATISFACTION_OUTCOMES, OutputTables.SCORE_TRENDS, OutputTables.TARGET_TRACKING,
+        OutputTables.BENCHMARK_GAPS, OutputTables.ALERTS);
   }
 
   static long rowsFor(String table, LocalDate runDate) {

@@ -28,6 +28,7 @@ public record Settings(
     JdbcInput crmJdbc,
     Bi bi,
     Customers customers,
+    Tracking tracking,
     String configHash,
     Importance importance) {
 
@@ -163,6 +164,48 @@ public record Settings(
       }
       return extra;
     }
+  }
+
+  /**
+   * Complaint shares, score_trends, targets, benchmarks and alerts (README "Trends, targets,
+   * benchmarks and alerts").
+   *
+   * @param complaintShares false when the responses have no complaint_category column
+   * @param rollingPeriods 0, or the trailing span (≥ 2 periods) also compared in score_trends
+   * @param targets the targets of {@code targets.items}; a targets file adds its own at run time
+   * @param dropComparisons score_trends comparisons whose significant declines are alerts
+   */
+  public record Tracking(
+      List<String> complaintCategories,
+      boolean complaintShares,
+      double fdrRate,
+      int rollingPeriods,
+      String targetsFile,
+      List<Target> targets,
+      int targetTrendPeriods,
+      String benchmarksFile,
+      List<AlertRule> alertRules,
+      List<String> dropComparisons,
+      Severity dropSeverity,
+      Severity targetSeverity,
+      boolean exitOnCritical) {
+
+    /** at_least: higher is the goal (NPS 45); at_most: lower is (complaint share 8%). */
+    public enum Direction { AT_LEAST, AT_MOST }
+
+    public enum Severity { INFO, WARNING, CRITICAL }
+
+    /**
+     * @param segment the segment filter, e.g. "region=north,customer_tier=*"; "" = overall
+     * @param direction null = the metric's own (at_most for CES and complaint shares)
+     * @param origin where it was defined, for messages: a config path or file:line
+     */
+    public record Target(String metric, String segment, double base, Double stretch, LocalDate due,
+        Direction direction, String origin) {}
+
+    /** Fires when a metric's value is below {@code below} or above {@code above} (either may be null). */
+    public record AlertRule(String metric, String segment, Double below, Double above, Severity severity,
+        String origin) {}
   }
 
   /** The dimension rating column names as they appear in the outputs (dim_&lt;name&gt;). */

@@ -24,6 +24,11 @@ import io.satlake.config.Settings.ResponsesInput;
 import io.satlake.config.Settings.Segments;
 import io.satlake.config.Settings.SourceFormat;
 import io.satlake.config.Settings.SparkSettings;
+import io.satlake.config.Settings.Tracking;
+import io.satlake.config.Settings.Tracking.AlertRule;
+import io.satlake.config.Settings.Tracking.Direction;
+import io.satlake.config.Settings.Tracking.Severity;
+import io.satlake.config.Settings.Tracking.Target;
 import io.satlake.config.Settings.UnmatchedPolicy;
 import io.satlake.config.Settings.Weighting;
 import io.satlake.config.Settings.Window;
@@ -176,6 +181,7 @@ public final class SettingsLoader {
     Importance importance = importance(dimensions, behaviour, segments);
     Weighting weighting = weighting(segments);
     Customers customers = customers(behaviour, segments.dimensions());
+    Tracking tracking = tracking(responses.columns().containsKey("complaint_category"));
     if (!problems.isEmpty()) {
       throw SatlakeException.usage("invalid configuration:\n  " + String.join("\n  ", problems));
     }
@@ -183,7 +189,7 @@ public final class SettingsLoader {
         new ResponsesInput(responses.path(), responses.format(), responses.columns(), dimensionSources,
             responses.dateFormat()),
         crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, rankBins, policy, warehouse, database, spark,
-        weighting, crmJdbc, bi, customers, hash(config.getConfig(ROOT)), importance);
+        weighting, crmJdbc, bi, customers, tracking, hash(config.getConfig(ROOT)), importance);
   }
 
   private Importance importance(List<String> dimensions, List<String> behaviour, Segments segments) {
@@ -357,6 +363,141 @@ public final class SettingsLoader {
       problems.add(path + ": at least one weight must be above 0");
     }
     return weights;
+  }
+
+  /**
+   * complaints, trends, targets, benchmarks and alerts. Metric names and segment filters are
+   * checked against the scored metrics when the run starts ({@code trends.Targets}).
+   */
+  private Tracking tracking(boolean complaintColumn) {
+    double fdrRate = 0;
+    try {
+      fdrRate = config.getDouble("satlake.trends.fdr-rate");
+      if (!(fdrRate > 0 && fdrRate < 1)) {
+        problems.add("satlake.trends.fdr-rate: must be above 0 and below 1 (is " + fdrRate + ")");
+      }
+    } catch (ConfigException e) {
+      problems.add("satlake.trends.fdr-rate: must be a number");
+    }
+    int rolling = intAtLeast("satlake.trends.rolling-periods", 0);
+    if (rolling == 1) {
+      problems.add("satlake.trends.rolling-periods: must be 0 (off) or at least 2");
+    }
+    List<Target> targets = new ArrayList<>();
+    List<? extends Config> items = objects("satlake.targets.items");
+    for (int i = 0; i < items.size(); i++) {
+      String at = "satlake.targets.items[" + i + "]";
+      Config item = items.get(i);
+      allowedKeys(item, at, Set.of("metric", "segment", "base", "stretch", "due", "direction"));
+      String direction = itemString(item, at, "direction", false);
+      targets.add(new Target(itemString(item, at, "metric", true), orEmpty(itemString(item, at, "segment", false)),
+          orZero(itemNumber(item, at, "base", true)), itemNumber(item, at, "stretch", false),
+          itemDate(item, at, "due"), direction == null ? null : named(Direction.class, direction, at + ".direction"),
+          at));
+    }
+    List<AlertRule> rules = new ArrayList<>();
+    items = objects("satlake.alerts.rules");
+    for (int i = 0; i < items.size(); i++) {
+      String at = "satlake.alerts.rules[" + i + "]";
+      Config item = items.get(i);
+      allowedKeys(item, at, Set.of("metric", "segment", "below", "above", "severity"));
+      Double below = itemNumber(item, at, "below", false);
+      Double above = itemNumber(item, at, "above", false);
+      if (below == null && above == null) {
+        problems.add(at + ": needs 'below' or 'above'");
+      }
+      String severity = itemString(item, at, "severity", false);
+      rules.add(new AlertRule(itemString(item, at, "metric", true), orEmpty(itemString(item, at, "segment", false)),
+          below, above, severity == null ? Severity.WARNING : named(Severity.class, severity, at + ".severity"), at));
+    }
+    List<String> comparisons = identifiers("satlake.alerts.drop-comparisons");
+    for (String c : comparisons) {
+      if (!List.of("previous_period", "year_ago", "vs_rest").contains(c)) {
+        problems.add("satlake.alerts.drop-comparisons: '" + c + "' is not one of previous_period, year_ago, vs_rest");
+      }
+    }
+    boolean exitOnCritical = false;
+    try {
+      exitOnCritical = config.getBoolean("satlake.alerts.exit-on-critical");
+    } catch (ConfigException e) {
+      problems.add("satlake.alerts.exit-on-critical: must be true or false");
+    }
+    return new Tracking(identifiers("satlake.complaints.categories"), complaintColumn, fdrRate, rolling,
+        optionalString("satlake.targets.file"), targets, intAtLeast("satlake.targets.trend-periods", 2),
+        optionalString("satlake.benchmarks.file"), rules, comparisons,
+        enumValue("satlake.alerts.drop-severity", Severity.class),
+        enumValue("satlake.alerts.target-severity", Severity.class), exitOnCritical);
+  }
+
+  private List<? extends Config> objects(String path) {
+    try {
+      return config.getConfigList(path);
+    } catch (ConfigException e) {
+      problems.add(path + ": must be a list of objects");
+      return List.of();
+    }
+  }
+
+  private void allowedKeys(Config item, String at, Set<String> allowed) {
+    item.root().keySet().stream().filter(k -> !allowed.contains(k)).sorted()
+        .forEach(k -> problems.add(at + "." + k + ": unknown key (allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")"));
+  }
+
+  private String itemString(Config item, String at, String key, boolean required) {
+    try {
+      if (item.hasPath(key)) {
+        return item.getString(key);
+      }
+      if (required) {
+        problems.add(at + "." + key + ": must be set");
+      }
+    } catch (ConfigException e) {
+      problems.add(at + "." + key + ": must be a string");
+    }
+    return null;
+  }
+
+  private Double itemNumber(Config item, String at, String key, boolean required) {
+    try {
+      if (item.hasPath(key)) {
+        return item.getDouble(key);
+      }
+      if (required) {
+        problems.add(at + "." + key + ": must be set");
+      }
+    } catch (ConfigException e) {
+      problems.add(at + "." + key + ": must be a number");
+    }
+    return null;
+  }
+
+  private LocalDate itemDate(Config item, String at, String key) {
+    String value = itemString(item, at, key, false);
+    try {
+      return value == null ? null : LocalDate.parse(value);
+    } catch (DateTimeParseException e) {
+      problems.add(at + "." + key + ": '" + value + "' is not a date (yyyy-MM-dd)");
+      return null;
+    }
+  }
+
+  private <E extends Enum<E>> E named(Class<E> type, String value, String path) {
+    for (E constant : type.getEnumConstants()) {
+      if (constant.name().replace('_', '-').equalsIgnoreCase(value.replace('_', '-'))) {
+        return constant;
+      }
+    }
+    problems.add(path + ": '" + value + "' is not one of " + java.util.Arrays.stream(type.getEnumConstants())
+        .map(c -> c.name().toLowerCase(Locale.ROOT)).toList());
+    return null;
+  }
+
+  private static String orEmpty(String s) {
+    return s == null ? "" : s.trim();
+  }
+
+  private static double orZero(Double d) {
+    return d == null ? 0 : d;
   }
 
   private Segments segments(List<String> dimensions, List<String> behaviour) {

@@ -212,7 +212,7 @@ public final class SatisfactionOutcomes {
           d = Stats.twoProportions(a.getAs("churned"), na, b.getAs("churned"), nb);
           test = "two_proportion_z";
         } else {
-          d = Stats.welch(mean(a, measure), mean(b, measure));
+          d = Stats.welchDifference(mean(a, measure), mean(b, measure));
           test = "welch_t";
         }
         fill(v, d.estimate(), d.low(), d.high(), test, d.statistic(), d.df(), d.pValue());

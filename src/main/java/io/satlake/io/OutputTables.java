@@ -24,6 +24,10 @@ public final class OutputTables {
   public static final String SURVEY_WEIGHTS = "survey_weights";
   public static final String SEGMENT_PROFILES = "segment_profiles";
   public static final String SATISFACTION_OUTCOMES = "satisfaction_outcomes";
+  public static final String SCORE_TRENDS = "score_trends";
+  public static final String TARGET_TRACKING = "target_tracking";
+  public static final String BENCHMARK_GAPS = "benchmark_gaps";
+  public static final String ALERTS = "alerts";
 
   private OutputTables() {}
 
@@ -69,6 +73,14 @@ public final class OutputTables {
     for (String dimension : settings.dimensions()) {
       meanColumns(t, "dim_" + dimension, "Rating of " + dimension + " (1-7)");
     }
+    meanColumns(t, Settings.SATISFACTION_INDEX, "Satisfaction index (0-100)");
+    if (settings.tracking().complaintShares()) {
+      t.add("complaint_share_n", LongType, "Responses counted for the complaint shares (all of the segment and period)");
+      shareColumns(t, "complaint_share", "Share of responses with any complaint");
+      for (String category : settings.tracking().complaintCategories()) {
+        shareColumns(t, "complaint_share_" + category, "Share of responses with complaint category " + category);
+      }
+    }
     weightedColumns(t, settings);
     return t.build();
   }
@@ -100,6 +112,107 @@ public final class OutputTables {
     scores.addAll(settings.dimensionColumns());
     scores.add(Settings.SATISFACTION_INDEX);
     return scores;
+  }
+
+  private static void shareColumns(TableSpec.Builder t, String share, String meaning) {
+    t.add(share, DoubleType, meaning + ", percent")
+        .add(share + "_low", DoubleType, meaning + ": 95% Wilson interval, lower bound, percent")
+        .add(share + "_high", DoubleType, meaning + ": 95% Wilson interval, upper bound, percent");
+  }
+
+  /** The segment and the span of periods a tracked figure covers (trends, targets, benchmarks, alerts). */
+  private static void spanColumns(TableSpec.Builder t, Settings settings) {
+    segmentColumns(t, settings.segments().dimensions());
+    t.add("period_grain", StringType, "'month' or 'quarter' (period rows), or 'window' (the whole analysis window)")
+        .add("rolling_periods", IntegerType, "Periods in the span: 1 = the period alone, k = the trailing k periods"
+            + " ending with it (trends.rolling-periods); NULL for the window")
+        .add("period_start", DateType, "First day of the span")
+        .add("period_end", DateType, "Last day of the span")
+        .add("metric", StringType, "Tracked metric: its segment_scores column, e.g. nps, csat, satisfaction_index,"
+            + " complaint_share_<category>");
+  }
+
+  /** A metric's figure: value, n and 95% interval, as in segment_scores. */
+  private static void figureColumns(TableSpec.Builder t) {
+    t.add("value", DoubleType, "The metric's value in the span (NULL when its n is below min-n)")
+        .add("n", LongType, "Responses carrying the metric in the span")
+        .add("low", DoubleType, "95% interval of the value, lower bound (as in segment_scores)")
+        .add("high", DoubleType, "95% interval of the value, upper bound");
+  }
+
+  public static TableSpec scoreTrends(Settings settings) {
+    TableSpec.Builder t = runKeyed(SCORE_TRENDS,
+        "Change of every metric per segment and period against the previous period, a year earlier and the rest of"
+            + " the responses, with tests and Benjamini-Hochberg FDR control");
+    spanColumns(t, settings);
+    t.add("comparison", StringType, "'previous_period' (the span just before), 'year_ago' (the same span a year"
+        + " earlier) or 'vs_rest' (the segment's complement: all other responses of the same span)");
+    figureColumns(t);
+    return t.add("reference_start", DateType, "First day of the reference span (NULL for vs_rest: the same span)")
+        .add("reference_end", DateType, "Last day of the reference span (NULL for vs_rest)")
+        .add("reference_value", DoubleType, "The metric's value in the reference (NULL when its n is below min-n)")
+        .add("reference_n", LongType, "Responses carrying the metric in the reference")
+        .add("delta", DoubleType, "value - reference_value (NPS and index points, percentage points, scale points)")
+        .add("direction", StringType, "'better', 'worse' or 'same': the change in the metric's good direction"
+            + " (lower is better for ces and complaint shares)")
+        .add("test", StringType, "'nps_z', 'two_proportion_z' (pooled) or 'welch_t'")
+        .add("statistic", DoubleType, "Test statistic (z or t) of value - reference_value")
+        .add("df", DoubleType, "Welch-Satterthwaite degrees of freedom (welch_t only)")
+        .add("p_value", DoubleType, "Two-sided p-value; NULL when not tested")
+        .add("q_value", DoubleType, "Benjamini-Hochberg adjusted p-value across all tests of the run")
+        .add("significant", BooleanType, "True when q_value <= trends.fdr-rate; NULL when not tested")
+        .add("not_tested", StringType, "Why there is no test: 'small_n' (either side below min-n) or 'no_variance'")
+        .build();
+  }
+
+  public static TableSpec targetTracking(Settings settings) {
+    TableSpec.Builder t = runKeyed(TARGET_TRACKING,
+        "Each target against the current value of every matching segment, with status and gap");
+    t.add("target", StringType, "Where the target is defined: a config path or <file>:<line>");
+    spanColumns(t, settings);
+    figureColumns(t);
+    return t.add("direction", StringType, "'at_least' (higher is the goal) or 'at_most' (e.g. complaint share)")
+        .add("base_target", DoubleType, "Base target")
+        .add("stretch_target", DoubleType, "Stretch target (NULL if none)")
+        .add("due_date", DateType, "Date by which the base target should be met (NULL if none)")
+        .add("gap", DoubleType, "value - base_target")
+        .add("gap_significant", BooleanType, "True when the 95% interval excludes the base target")
+        .add("slope_per_period", DoubleType, "Least-squares slope of the metric over the trailing"
+            + " targets.trend-periods periods (NULL with fewer than 3 unsuppressed periods)")
+        .add("projected_value", DoubleType, "value + slope x periods until the due date's period (value when no slope)")
+        .add("status", StringType, "'stretch_met', 'base_met', 'on_track', 'off_track' or 'insufficient_data'"
+            + " (README: Targets)")
+        .build();
+  }
+
+  public static TableSpec benchmarkGaps(Settings settings) {
+    TableSpec.Builder t = runKeyed(BENCHMARK_GAPS,
+        "Current value of every segment and metric against each industry or peer benchmark, long format");
+    spanColumns(t, settings);
+    figureColumns(t);
+    return t.add("peer_group", StringType, "Industry or peer group of the benchmark")
+        .add("benchmark_value", DoubleType, "Benchmark value, on the metric's scale")
+        .add("benchmark_source", StringType, "Where the benchmark comes from")
+        .add("gap", DoubleType, "value - benchmark_value")
+        .add("gap_significant", BooleanType, "True when the 95% interval excludes the benchmark value")
+        .add("better", BooleanType, "True when the value is better than the benchmark in the metric's good direction")
+        .build();
+  }
+
+  public static TableSpec alerts(Settings settings) {
+    TableSpec.Builder t = runKeyed(ALERTS, "Alerts of the run: threshold rules, missed targets and significant declines");
+    t.add("alert_type", StringType, "'rule' (alerts.rules), 'target' (status off_track) or 'decline' (a significant"
+        + " decline in score_trends after FDR control)")
+        .add("severity", StringType, "'info', 'warning' or 'critical'");
+    spanColumns(t, settings);
+    return t.add("value", DoubleType, "The metric's value")
+        .add("reference_value", DoubleType, "The threshold, the base target, or the value compared with")
+        .add("reference", StringType, "What reference_value is: 'threshold', 'base_target', 'previous_period',"
+            + " 'year_ago' or 'vs_rest'")
+        .add("n", LongType, "Responses carrying the metric (never below min-n)")
+        .add("q_value", DoubleType, "Benjamini-Hochberg adjusted p-value (decline alerts)")
+        .add("message", StringType, "One sentence for a manager")
+        .build();
   }
 
   private static void meanColumns(TableSpec.Builder t, String score, String meaning) {

@@ -163,7 +163,7 @@ public final class Sources {
     if (path == null || path.isBlank()) {
       throw SatlakeException.usage(key + ".path: must be set");
     }
-    requireExists(spark, path, key);
+    requireExists(spark, path, key + ".path");
     return switch (format) {
       case CSV -> List.of(csvReader(spark).option("header", "true").csv(path).schema().fieldNames());
       case JSON -> null;
@@ -244,6 +244,45 @@ public final class Sources {
     return jdbc.table() != null ? "table " + jdbc.table() : "query (" + jdbc.query() + ")";
   }
 
+  /**
+   * A small reference CSV with a header (targets, benchmarks), read whole to the driver: one
+   * row per data line in file order, with the given columns as trimmed strings (NULL when blank
+   * or when an optional column is absent).
+   *
+   * @param key the config key naming the file, for messages
+   */
+  public static List<List<String>> smallCsv(SparkSession spark, String path, String key, List<String> required,
+      List<String> optional) {
+    requireExists(spark, path, key);
+    List<String> header = List.of(csvReader(spark).option("header", "true").csv(path).schema().fieldNames());
+    for (String column : required) {
+      if (!header.contains(column)) {
+        throw SatlakeException.badInput(key + ": " + path + " has no column '" + column + "'; its columns are " + header);
+      }
+    }
+    StructType schema = DataTypes.createStructType(header.stream()
+        .map(name -> DataTypes.createStructField(name, DataTypes.StringType, true)).toList());
+    List<Row> rows;
+    try {
+      rows = csvReader(spark).option("header", "true").option("mode", "FAILFAST").schema(schema).csv(path)
+          .coalesce(1).collectAsList(); // a reference table: a few hundred rows at most
+    } catch (RuntimeException e) {
+      throw SatlakeException.badInput(key + ": " + path + " is not a well-formed CSV: " + e.getMessage());
+    }
+    List<String> wanted = new ArrayList<>(required);
+    wanted.addAll(optional);
+    List<List<String>> result = new ArrayList<>();
+    for (Row row : rows) {
+      List<String> values = new ArrayList<>();
+      for (String column : wanted) {
+        String value = header.contains(column) ? row.getString(header.indexOf(column)) : null;
+        values.add(value == null || value.isBlank() ? null : value.trim());
+      }
+      result.add(values);
+    }
+    return result;
+  }
+
   /** RFC 4180 CSV: double quotes, quotes escaped by doubling, fields may hold commas and UTF-8. */
   private static DataFrameReader csvReader(SparkSession spark) {
     return spark.read()
@@ -260,10 +299,10 @@ public final class Sources {
       Path p = new Path(path);
       FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
       if (fs.globStatus(p) == null || fs.globStatus(p).length == 0) {
-        throw SatlakeException.badInput(key + ".path: input not found: " + path);
+        throw SatlakeException.badInput(key + ": input not found: " + path);
       }
     } catch (IOException e) {
-      throw SatlakeException.badInput(key + ".path: cannot read " + path + ": " + e.getMessage());
+      throw SatlakeException.badInput(key + ": cannot read " + path + ": " + e.getMessage());
     }
   }
 }

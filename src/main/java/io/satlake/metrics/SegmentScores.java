@@ -8,9 +8,7 @@ import java.sql.Date;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.StringJoiner;
 import java.util.UUID;
 import org.apache.spark.sql.Dataset;
@@ -35,31 +33,46 @@ public final class SegmentScores {
    */
   public static Dataset<Row> compute(Dataset<Row> facts, Settings settings, LocalDate runDate, String runId,
       DateRange window) {
-    List<String> dimensions = settings.segments().dimensions();
+    return table(states(facts, settings), settings, runDate, runId, window);
+  }
+
+  /** The mergeable states of every segment and period: one aggregation over the facts. */
+  public static ScoreStates states(Dataset<Row> facts, Settings settings) {
+    return aggregate(facts, settings, settings.segments().dimensions(), meanScores(settings));
+  }
+
+  /** The segment_scores rows: window rows (sums of each segment's periods), then period rows. */
+  public static Dataset<Row> table(ScoreStates states, Settings settings, LocalDate runDate, String runId,
+      DateRange window) {
+    List<String> meanScores = meanScores(settings);
+    // With no window start (all history), every window row starts at the first response analysed.
+    LocalDate windowStart = window.start() != null ? window.start() : states.firstResponseDate(window.end());
+    DateRange bounds = new DateRange(windowStart, window.end());
+    List<Row> rows = new ArrayList<>();
+    for (List<String> segment : states.segments()) {
+      rows.add(finish(new Key(segment, null), states.window(segment), true, settings, runDate, runId, bounds,
+          meanScores));
+    }
+    for (List<String> segment : states.segments()) {
+      states.periodsOf(segment).forEach((period, state) -> rows.add(
+          finish(new Key(segment, period), state, false, settings, runDate, runId, bounds, meanScores)));
+    }
+    SparkSession spark = SparkSession.active();
+    return spark.createDataFrame(rows, OutputTables.segmentScores(settings).schema());
+  }
+
+  /** The mean scores kept as integer sums: ces, then each dimension rating. */
+  private static List<String> meanScores(Settings settings) {
     List<String> meanScores = new ArrayList<>();
     meanScores.add("ces");
     meanScores.addAll(settings.dimensionColumns());
-    Map<Key, ScoreState> periods = aggregate(facts, settings, dimensions, meanScores);
-
-    Map<Key, ScoreState> windows = new LinkedHashMap<>();
-    periods.forEach((key, state) -> windows
-        .computeIfAbsent(new Key(key.segment(), null), k -> new ScoreState(meanScores.size())).add(state));
-
-    // With no window start (all history), every window row starts at the first response analysed.
-    LocalDate windowStart = window.start() != null ? window.start()
-        : periods.values().stream().map(s -> s.firstDate).min(LocalDate::compareTo).orElse(window.end());
-    DateRange bounds = new DateRange(windowStart, window.end());
-    List<Row> rows = new ArrayList<>();
-    windows.forEach((key, state) -> rows.add(finish(key, state, true, settings, runDate, runId, bounds, meanScores)));
-    periods.forEach((key, state) -> rows.add(finish(key, state, false, settings, runDate, runId, bounds, meanScores)));
-    SparkSession spark = facts.sparkSession();
-    return spark.createDataFrame(rows, OutputTables.segmentScores(settings).schema());
+    return meanScores;
   }
 
   /** A segment (values per dimension, NULL = all) and period start (NULL = the window). */
   private record Key(List<String> segment, LocalDate period) {}
 
-  private static Map<Key, ScoreState> aggregate(Dataset<Row> facts, Settings settings, List<String> dimensions,
+  private static ScoreStates aggregate(Dataset<Row> facts, Settings settings, List<String> dimensions,
       List<String> meanScores) {
     String view = "satlake_scores_" + UUID.randomUUID().toString().replace('-', '_');
     facts.createOrReplaceTempView(view);
@@ -73,25 +86,25 @@ public final class SegmentScores {
     dimensions.forEach(d -> select.add("grouping(" + Identifiers.quote(d) + ")"));
     fine.add(PERIOD_START);
     select.add(PERIOD_START);
-    int sums = 0;
-    for (String count : List.of("count(*)", "count(nps)", "count_if(nps >= 9)", "count_if(nps <= 6)", "count(csat)",
-        "count_if(csat >= 4)")) {
-      fine.add(count + " AS s" + sums);
-      select.add("sum(s" + sums++ + ")");
-    }
-    fine.add("min(survey_date) AS first_date");
-    select.add("min(first_date)");
+    // Every aggregate below is a count or sum: mergeable, so the outer query adds them up.
+    List<String> mergeable = new ArrayList<>(List.of("count(*)", "count(nps)", "count_if(nps >= 9)",
+        "count_if(nps <= 6)", "count(csat)", "count_if(csat >= 4)"));
     for (String score : meanScores) {
       String c = "CAST(" + Identifiers.quote(score) + " AS BIGINT)";
-      for (String sum : List.of("count(" + c + ")", "sum(" + c + ")", "sum(" + c + " * " + c + ")")) {
-        fine.add(sum + " AS s" + sums);
-        select.add("sum(s" + sums++ + ")");
-      }
+      mergeable.addAll(List.of("count(" + c + ")", "sum(" + c + ")", "sum(" + c + " * " + c + ")"));
     }
     List<String> weightedScores = OutputTables.weightedMeanScores(settings);
-    for (String weighted : WeightedSums.aggregates(List.of(facts.columns()), weightedScores)) {
-      fine.add(weighted + " AS s" + sums);
-      select.add("sum(s" + sums++ + ")");
+    mergeable.addAll(WeightedSums.aggregates(List.of(facts.columns()), weightedScores));
+    String index = Settings.SATISFACTION_INDEX;
+    mergeable.addAll(List.of("count(" + index + ")", "sum(" + index + ")", "sum(" + index + " * " + index + ")",
+        "count(complaint_category)"));
+    List<String> categories = settings.tracking().complaintCategories();
+    categories.forEach(c -> mergeable.add("count_if(complaint_category = '" + c + "')")); // identifiers: safe in SQL
+    fine.add("min(survey_date) AS first_date");
+    select.add("min(first_date)");
+    for (int i = 0; i < mergeable.size(); i++) {
+      fine.add(mergeable.get(i) + " AS s" + i);
+      select.add("sum(s" + i + ")");
     }
     StringJoiner sets = new StringJoiner(", ");
     for (List<String> level : settings.segments().levels()) {
@@ -112,22 +125,22 @@ public final class SegmentScores {
       facts.sparkSession().catalog().dropTempView(view);
     }
     int d = dimensions.size();
-    Map<Key, ScoreState> states = new LinkedHashMap<>();
+    ScoreStates.Builder states = new ScoreStates.Builder();
     for (Row row : aggregated) {
       List<String> segment = new ArrayList<>();
       for (int i = 0; i < d; i++) {
         segment.add(row.getByte(d + i) == 1 ? null : row.getString(i));
       }
-      ScoreState s = new ScoreState(meanScores.size());
+      ScoreState s = new ScoreState(meanScores.size(), categories.size());
       int at = 2 * d;
       LocalDate period = row.getDate(at++).toLocalDate();
+      s.firstDate = row.getDate(at++).toLocalDate();
       s.responses = row.getLong(at++);
       s.npsN = row.getLong(at++);
       s.promoters = row.getLong(at++);
       s.detractors = row.getLong(at++);
       s.csatN = row.getLong(at++);
       s.csatTop2 = row.getLong(at++);
-      s.firstDate = row.getDate(at++).toLocalDate();
       for (int m = 0; m < meanScores.size(); m++) {
         s.meanN[m] = row.getLong(at++);
         s.meanSum[m] = row.isNullAt(at) ? 0 : row.getLong(at);
@@ -136,9 +149,19 @@ public final class SegmentScores {
         at++;
       }
       s.weighted.read(row, at, WeightedSums.FIRST_MEAN + weightedScores.size());
-      states.put(new Key(segment, period), s);
+      at += s.weighted.width();
+      s.indexN = row.getLong(at++);
+      s.indexSum = row.isNullAt(at) ? 0 : row.getDouble(at);
+      at++;
+      s.indexSumSquares = row.isNullAt(at) ? 0 : row.getDouble(at);
+      at++;
+      s.complaints = row.getLong(at++);
+      for (int c = 0; c < categories.size(); c++) {
+        s.categoryComplaints[c] = row.getLong(at++);
+      }
+      states.put(segment, period, s);
     }
-    return states;
+    return states.build(settings.periodGrain(), new ScoreState(meanScores.size(), categories.size()), d);
   }
 
   private static Row finish(Key key, ScoreState s, boolean wholeWindow, Settings settings, LocalDate runDate,
@@ -201,13 +224,34 @@ public final class SegmentScores {
         v.addAll(nulls(4));
       }
     }
+    // Satisfaction index and complaint shares, finished by their Metric as trends and targets see them.
+    for (Metric metric : Metric.all(settings)) {
+      Metric.Source source = metric.source();
+      if (source != Metric.Source.INDEX && source != Metric.Source.COMPLAINTS && source != Metric.Source.CATEGORY) {
+        continue; // columns above
+      }
+      long n = metric.n(s);
+      boolean show = n >= minN;
+      suppressed |= !show && n > 0;
+      Metric.Estimate e = show ? metric.estimate(s) : null;
+      if (source == Metric.Source.INDEX) {
+        v.add(n);
+        v.addAll(e == null ? nulls(4)
+            : Arrays.asList(e.value(), nanToNull(e.mean().sd()), nanToNull(e.low()), nanToNull(e.high())));
+      } else {
+        if (source == Metric.Source.COMPLAINTS) {
+          v.add(n); // the categories share this n
+        }
+        v.addAll(e == null ? nulls(3) : Arrays.asList(e.value(), e.low(), e.high()));
+      }
+    }
     suppressed |= s.weighted.appendFigures(v, minN);
     v.set(suppressedAt, suppressed);
     return RowFactory.create(v.toArray());
   }
 
   /** 'overall', or the grouped dimensions in configured order joined by commas. */
-  static String segmentKey(List<String> segment, List<String> dimensions) {
+  public static String segmentKey(List<String> segment, List<String> dimensions) {
     StringJoiner key = new StringJoiner(",");
     for (int i = 0; i < dimensions.size(); i++) {
       if (segment.get(i) != null) {

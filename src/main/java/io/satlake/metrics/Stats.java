@@ -298,14 +298,14 @@ public final class Stats {
     double z = (p1 - p2) / Math.sqrt(pooled * (1 - pooled) * (1.0 / n1 + 1.0 / n2));
     double diff = 100.0 * (p1 - p2);
     return new Difference(diff, 100.0 * se, diff - 100.0 * Z95 * se, diff + 100.0 * Z95 * se, z, Double.NaN,
-        normalTwoSided(z));
+        normalTwoSidedP(z));
   }
 
   /**
    * Welch's t for the difference of two means: se = √(s₁²/n₁ + s₂²/n₂), Welch–Satterthwaite df
    * (fractional), interval diff ± t₀.₉₇₅,df·se. NaN figures when either side has n < 2.
    */
-  public static Difference welch(Mean a, Mean b) {
+  public static Difference welchDifference(Mean a, Mean b) {
     double va = a.sd() * a.sd() / a.n();
     double vb = b.sd() * b.sd() / b.n();
     double diff = a.mean() - b.mean();
@@ -316,7 +316,7 @@ public final class Stats {
     }
     double t = diff / se;
     double margin = tQuantile975(df) * se;
-    return new Difference(diff, se, diff - margin, diff + margin, t, df, tTwoSided(t, df));
+    return new Difference(diff, se, diff - margin, diff + margin, t, df, tTwoSidedP(t, df));
   }
 
   /** A least-squares line y = intercept + slope·x with the slope's standard error, t interval and test. */
@@ -341,17 +341,83 @@ public final class Stats {
     double se = Math.sqrt(Math.max(0.0, syy - slope * sxy) / (n - 2) / sxx);
     double margin = tQuantile975(n - 2) * se;
     double t = slope / se;
-    return new Slope(n, slope, intercept, se, slope - margin, slope + margin, t, tTwoSided(t, n - 2));
+    return new Slope(n, slope, intercept, se, slope - margin, slope + margin, t, tTwoSidedP(t, n - 2));
   }
 
-  /** 2·P(Z > |z|) for a standard normal Z. */
-  private static double normalTwoSided(double z) {
-    return Erf.erfc(Math.abs(z) / Math.sqrt(2.0));
+  /**
+   * A two-sided test of a difference between two independent estimates: the test's name
+   * ({@code nps_z}, {@code two_proportion_z} or {@code welch_t}), its statistic, degrees of
+   * freedom (NaN for z tests) and p-value. A difference with no spread on either side has a NaN
+   * statistic and p-value: there is nothing to test.
+   */
+  public record DifferenceTest(String test, double statistic, double df, double pValue) {}
+
+  /** NPS difference: z = (NPS₁ − NPS₂)/√(se₁² + se₂²), se from {@link #nps}. */
+  public static DifferenceTest npsDifference(NpsEstimate first, NpsEstimate second) {
+    double z = (first.nps() - second.nps()) / Math.sqrt(first.se() * first.se() + second.se() * second.se());
+    return new DifferenceTest("nps_z", z, Double.NaN, normalTwoSidedP(z));
   }
 
-  /** 2·P(T > |t|) for Student's t with df degrees of freedom, as I_{df/(df + t²)}(df/2, 1/2). */
-  private static double tTwoSided(double t, double df) {
-    return Double.isNaN(t) ? Double.NaN : Beta.regularizedBeta(df / (df + t * t), df / 2.0, 0.5);
+  /**
+   * Two-proportion z with the pooled share p̄ = (x₁ + x₂)/(n₁ + n₂):
+   * z = (p₁ − p₂)/√(p̄(1 − p̄)(1/n₁ + 1/n₂)).
+   */
+  public static DifferenceTest twoProportion(Proportion first, Proportion second) {
+    Difference d = twoProportions(first.successes(), first.n(), second.successes(), second.n());
+    return new DifferenceTest("two_proportion_z", d.statistic(), Double.NaN, d.pValue());
+  }
+
+  /**
+   * Welch's t for two means with unequal variances, t = (m₁ − m₂)/√(s₁²/n₁ + s₂²/n₂), and the
+   * Welch–Satterthwaite df = (s₁²/n₁ + s₂²/n₂)² / ((s₁²/n₁)²/(n₁ − 1) + (s₂²/n₂)²/(n₂ − 1)).
+   */
+  public static DifferenceTest welch(Mean first, Mean second) {
+    Difference d = welchDifference(first, second);
+    return new DifferenceTest("welch_t", d.statistic(), d.df(), d.pValue());
+  }
+
+  /** 2·P(Z > |z|) = erfc(|z|/√2), exact in the tails (no 1 − Φ cancellation); NaN stays NaN. */
+  public static double normalTwoSidedP(double z) {
+    return Double.isNaN(z) ? Double.NaN : Erf.erfc(Math.abs(z) / Math.sqrt(2.0));
+  }
+
+  /**
+   * 2·P(T > |t|) with df (not necessarily whole) degrees of freedom, as the regularized
+   * incomplete beta I_{df/(df + t²)}(df/2, 1/2); NaN when t or df is NaN.
+   */
+  public static double tTwoSidedP(double t, double df) {
+    if (Double.isNaN(t) || Double.isNaN(df)) {
+      return Double.NaN;
+    }
+    return Beta.regularizedBeta(df / (df + t * t), df / 2.0, 0.5);
+  }
+
+  /**
+   * Benjamini–Hochberg adjusted p-values (q-values): with the m p-values sorted ascending,
+   * q₍ᵢ₎ = min over j ≥ i of min(1, m·p₍ⱼ₎/j). Rejecting every hypothesis with q ≤ rate is exactly
+   * the step-up rule "reject p₍₁₎..p₍ₖ₎ for the largest k with p₍ₖ₎ ≤ k·rate/m", which controls the
+   * false discovery rate at that rate for independent (or positively dependent) tests.
+   *
+   * @return the q-value of each p-value, in the order given
+   */
+  public static double[] benjaminiHochberg(double[] pValues) {
+    int m = pValues.length;
+    Integer[] order = new Integer[m];
+    for (int i = 0; i < m; i++) {
+      if (!(pValues[i] >= 0 && pValues[i] <= 1)) {
+        throw new IllegalArgumentException("p-values must be within [0, 1]; got " + pValues[i] + " at " + i);
+      }
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (a, b) -> Double.compare(pValues[a], pValues[b]));
+    double[] q = new double[m];
+    double running = 1.0;
+    for (int rank = m; rank >= 1; rank--) {
+      int at = order[rank - 1];
+      running = Math.min(running, (double) m * pValues[at] / rank);
+      q[at] = running;
+    }
+    return q;
   }
 
   /** atanh via log1p, accurate near 0 and ±infinite at ±1 (which tanh maps back to ±1). */

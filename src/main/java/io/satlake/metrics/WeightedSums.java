@@ -54,12 +54,18 @@ final class WeightedSums {
     }
   }
 
-  void add(WeightedSums other) {
+  /** Number of aggregate columns read by {@link #read}. */
+  int width() {
+    return sums.length;
+  }
+
+  /** Adds (sign 1) or subtracts (sign −1, for a complement) the other state's sums. */
+  void add(WeightedSums other, int sign) {
     if (sums.length == 0) {
       sums = new double[other.sums.length];
     }
     for (int i = 0; i < other.sums.length; i++) {
-      sums[i] += other.sums[i];
+      sums[i] += sign * other.sums[i];
     }
   }
 

@@ -21,6 +21,8 @@ public record RunResult(
     long unmatched,
     Dataset<Row> segmentScores,
     Dataset<Row> driverCorrelations,
+    Dataset<Row> alerts,
+    boolean criticalAlert,
     Map<String, String> tableLocations,
     List<String> warnings) {
 

@@ -54,6 +54,12 @@ public final class RunSummary {
       out.println("  warnings (also in run_log.warnings):");
       r.warnings().forEach(w -> out.println("    " + w));
     }
+    List<Row> alerts = r.alerts().select("severity", "message").collectAsList(); // a run's alerts: a short list
+    out.printf(Locale.ROOT, "  alerts: %d%n", alerts.size());
+    alerts.stream().limit(8).forEach(a -> out.printf(Locale.ROOT, "    [%s] %s%n", a.getString(0), a.getString(1)));
+    if (alerts.size() > 8) {
+      out.printf(Locale.ROOT, "    ... %d more in the alerts table%n", alerts.size() - 8);
+    }
     out.println("  tables:");
     r.tableLocations().forEach((table, location) -> out.printf(Locale.ROOT, "    %-22s %s%n", table, location));
     out.printf(Locale.ROOT, "  figures with n < %d are withheld (suppressed)%n", minN);

@@ -157,6 +157,12 @@ public final class SampleDataGenerator {
   private static final List<String> COMPLAINTS = List.of("delivery_delay", "billing_error",
       "product_defect", "long_wait_time", "staff_attitude", "app_crash", "refund_process",
       "pricing", "website_error", "out_of_stock");
+  /**
+   * A planted incident for the trends and alerts to find: in December 2025 a faulty app release
+   * lowers app users' satisfaction and makes 30% of them complain about app crashes.
+   */
+  private static final Column APP_INCIDENT = col("channel").equalTo("app")
+      .and(col("survey_date").geq(lit("2025-12-01").cast("date")));
   private static final List<String> POSITIVE_COMMENTS = List.of(
       "Great service, thank you!",
       "Staff were friendly and helpful",
@@ -337,7 +343,8 @@ public final class SampleDataGenerator {
         .withColumn("s", engagement(d, col("cidx")).multiply(0.55)
             .plus(d.normal(i, 15).multiply(0.75))
             .plus(expr("CASE channel WHEN 'app' THEN 0.2 WHEN 'call_center' THEN -0.3 "
-                + "WHEN 'email' THEN -0.1 ELSE 0 END")))
+                + "WHEN 'email' THEN -0.1 ELSE 0 END"))
+            .plus(when(APP_INCIDENT, -0.9).otherwise(0.0)))
         .withColumn("z1", d.normal(i, 21))
         .withColumn("z2", d.normal(i, 22))
         .withColumn("z3", d.normal(i, 23))
@@ -363,8 +370,9 @@ public final class SampleDataGenerator {
         .withColumn("nps", when(d.uniform(i, 46).geq(shape.noNps()).or(col("csat").isNull()),
             scale("7.2 + 2.0 * (s + 0.30 * z1 + 0.20 * z2 + 0.15 * z3 + 0.10 * z4 + 0.45 * zn)", 0, 10)))
         // unhappy customers complain more often
-        .withColumn("complaint_category", when(d.uniform(i, 33).lt(expr("1 / (1 + exp(1.0 + s))")),
-            pick(d.uniform(i, 34), COMPLAINTS, zipfWeights(COMPLAINTS.size(), 1.3))))
+        .withColumn("complaint_category", when(APP_INCIDENT.and(d.uniform(i, 38).lt(0.3)), lit("app_crash"))
+            .when(d.uniform(i, 33).lt(expr("1 / (1 + exp(1.0 + s))")),
+                pick(d.uniform(i, 34), COMPLAINTS, zipfWeights(COMPLAINTS.size(), 1.3))))
         .withColumn("comment", when(d.uniform(i, 35).geq(0.30),
             when(col("s").plus(d.normal(i, 37).multiply(0.5)).geq(0),
                 oneOf(d.uniform(i, 36), POSITIVE_COMMENTS))

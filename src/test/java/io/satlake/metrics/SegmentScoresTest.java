@@ -39,7 +39,8 @@ class SegmentScoresTest {
     StructType schema = new StructType().add("channel", DataTypes.StringType).add("region", DataTypes.StringType)
         .add("survey_date", DataTypes.DateType).add("period_start", DataTypes.DateType)
         .add("nps", DataTypes.IntegerType).add("csat", DataTypes.IntegerType).add("ces", DataTypes.IntegerType)
-        .add("dim_quality", DataTypes.IntegerType);
+        .add("dim_quality", DataTypes.IntegerType).add("satisfaction_index", DataTypes.DoubleType)
+        .add("complaint_category", DataTypes.StringType);
     List<Row> facts = List.of(
         response("web", "north", "2025-01-05", 10, 5, 2, 7),
         response("web", "north", "2025-01-06", 9, 4, 3, 6),
@@ -48,17 +49,20 @@ class SegmentScoresTest {
         response("app", "south", "2025-02-02", 3, 1, 6, 2),
         response("web", "north", "2025-02-03", 10, null, 1, 7),
         response("app", "south", "2025-02-04", 7, 3, 4, null));
-    Settings settings = TestInputs.small(dir, dir, dir, "min-n=3");
+    Settings settings = TestInputs.small(dir, dir, dir, "min-n=3", "complaints.categories=[billing]");
     Dataset<Row> input = SharedSpark.spark().createDataFrame(facts, schema);
     scores = SegmentScores.compute(input, settings, LocalDate.of(2025, 12, 31), "run-1",
         settings.window().resolve(LocalDate.of(2025, 12, 31))).collectAsList();
   }
 
+  /** The index of the one-dimension model is the rescaled quality rating; complaints: web-north ones are billing. */
   private static Row response(String channel, String region, String date, Integer nps, Integer csat, Integer ces,
       Integer quality) {
     Date d = Date.valueOf(date);
+    String complaint = csat != null && csat <= 2 ? "delivery" : channel.equals("web") && date.endsWith("06") ? "billing"
+        : null;
     return RowFactory.create(channel, region, d, Date.valueOf(d.toLocalDate().withDayOfMonth(1)), nps, csat, ces,
-        quality);
+        quality, quality == null ? null : (quality - 1) / 6.0 * 100, complaint);
   }
 
   private static Row find(String grain, String segmentKey, String channel, String region, String periodStart) {
@@ -123,6 +127,29 @@ class SegmentScoresTest {
   }
 
   @Test
+  void satisfactionIndexAndComplaintSharesOfTheWindow() {
+    Row o = find("window", "overall", null, null, null);
+    // quality 7, 6, 3, 5, 2, 7 rescaled: 100, 250/3, 100/3, 200/3, 50/3, 100 -> sum 400, mean 400/6
+    double[] index = {100, 250 / 3.0, 100 / 3.0, 200 / 3.0, 50 / 3.0, 100};
+    double mean = java.util.Arrays.stream(index).average().orElseThrow();
+    double squares = java.util.Arrays.stream(index).map(x -> (x - mean) * (x - mean)).sum();
+    double sd = Math.sqrt(squares / 5);
+    assertEquals(6L, o.<Long>getAs("satisfaction_index_n"));
+    assertEquals(400 / 6.0, o.<Double>getAs("satisfaction_index"), 1e-9);
+    assertEquals(sd, o.<Double>getAs("satisfaction_index_sd"), 1e-9);
+    assertEquals(mean - T_975_5 * sd / Math.sqrt(6), o.<Double>getAs("satisfaction_index_low"), 1e-9);
+    // complaints: csat 2 and 1 (delivery) and web on 2025-01-06 (billing): 3 of 7 responses, billing 1 of 7
+    assertEquals(7L, o.<Long>getAs("complaint_share_n"));
+    assertEquals(300 / 7.0, o.<Double>getAs("complaint_share"), 1e-9);
+    assertEquals(100 / 7.0, o.<Double>getAs("complaint_share_billing"), 1e-9);
+    double p = 1 / 7.0;
+    double centre = (p + Z * Z / 14) / (1 + Z * Z / 7);
+    double half = Z / (1 + Z * Z / 7) * Math.sqrt(p * (1 - p) / 7 + Z * Z / (4 * 49));
+    assertEquals(100 * (centre - half), o.<Double>getAs("complaint_share_billing_low"), 1e-9);
+    assertEquals(100 * (centre + half), o.<Double>getAs("complaint_share_billing_high"), 1e-9);
+  }
+
+  @Test
   void figuresBelowMinNAreWithheldButTheirNIsShown() {
     Row south = find("window", "region", null, "south", null); // NPS 6, 3, 7; quality 3, 2
     assertEquals(3L, south.<Long>getAs("nps_n"));
@@ -146,11 +173,12 @@ class SegmentScoresTest {
     StructType schema = new StructType().add("channel", DataTypes.StringType).add("region", DataTypes.StringType)
         .add("survey_date", DataTypes.DateType).add("period_start", DataTypes.DateType)
         .add("nps", DataTypes.IntegerType).add("csat", DataTypes.IntegerType).add("ces", DataTypes.IntegerType)
-        .add("dim_quality", DataTypes.IntegerType);
+        .add("dim_quality", DataTypes.IntegerType).add("satisfaction_index", DataTypes.DoubleType)
+        .add("complaint_category", DataTypes.StringType);
     Date q1 = Date.valueOf("2025-01-01");
     List<Row> facts = List.of(
-        RowFactory.create("web", "north", Date.valueOf("2025-01-05"), q1, 10, 5, 2, 7),
-        RowFactory.create("web", "north", Date.valueOf("2025-03-31"), q1, 0, 1, 7, 1));
+        RowFactory.create("web", "north", Date.valueOf("2025-01-05"), q1, 10, 5, 2, 7, 100.0, null),
+        RowFactory.create("web", "north", Date.valueOf("2025-03-31"), q1, 0, 1, 7, 1, 0.0, null));
     Settings settings = TestInputs.small(dir, dir, dir, "min-n=1", "period-grain=quarter");
     List<Row> rows = SegmentScores.compute(SharedSpark.spark().createDataFrame(facts, schema), settings,
         LocalDate.of(2025, 12, 31), "run-q", settings.window().resolve(LocalDate.of(2025, 12, 31))).collectAsList();

@@ -403,4 +403,51 @@ class StatsTest {
   }
 
 
+
+  // ------------------------------------------------------------------------ difference tests
+
+  @Test
+  void benjaminiHochbergFromItsDefinition() {
+    // p = 0.01, 0.04, 0.03, 0.005, 0.20; m = 5. Sorted: 0.005, 0.01, 0.03, 0.04, 0.20 against
+    // k x 0.05 / 5 = 0.01, 0.02, 0.03, 0.04, 0.05: the largest k with p(k) <= k q / m is 4, so the first
+    // four are rejected at q = 0.05. q-values m p(k) / k = 0.025, 0.025, 0.05, 0.05, 0.2, running
+    // minimum from the top leaves them as they are.
+    double[] q = Stats.benjaminiHochberg(new double[] {0.01, 0.04, 0.03, 0.005, 0.20});
+    assertArrayEquals(new double[] {0.025, 0.05, 0.05, 0.025, 0.2}, q, 1e-12);
+    // ties: m p / k = 0.082 at rank 1 and 0.041 at rank 2; the running minimum gives both 0.041
+    assertArrayEquals(new double[] {0.041, 0.041}, Stats.benjaminiHochberg(new double[] {0.041, 0.041}), 1e-12);
+    // 0.03 (rank 1): 2 x 0.03 / 1 = 0.06; 0.06 (rank 2): 2 x 0.06 / 2 = 0.06
+    assertArrayEquals(new double[] {0.06, 0.06}, Stats.benjaminiHochberg(new double[] {0.06, 0.03}), 1e-12);
+    assertEquals(0, Stats.benjaminiHochberg(new double[0]).length);
+    assertThrows(IllegalArgumentException.class, () -> Stats.benjaminiHochberg(new double[] {Double.NaN}));
+  }
+
+  @Test
+  void normalAndTPValuesMatchClosedForms() {
+    assertEquals(0.05, Stats.normalTwoSidedP(Z), 1e-15);
+    assertEquals(1.0, Stats.normalTwoSidedP(0), 0);
+    // t with 1 df is Cauchy: P(|T| > t) = 1 - 2 atan(t) / pi; with 2 df it is 1 - t / sqrt(2 + t²)
+    assertEquals(1 - 2 * Math.atan(3) / Math.PI, Stats.tTwoSidedP(-3, 1), TOLERANCE);
+    assertEquals(1 - 2.5 / Math.sqrt(2 + 6.25), Stats.tTwoSidedP(2.5, 2), TOLERANCE);
+    assertTrue(Double.isNaN(Stats.tTwoSidedP(Double.NaN, 5)));
+  }
+
+  @Test
+  void differenceTestsMatchHandWorking() {
+    // NPS 10 (n 10: 4 P, 3 D, se² = 690) against NPS -20 (n 20: 4 P, 8 D, p + d = 0.6, (p - d)² = 0.04, se² = 280):
+    // z = 30 / sqrt(970)
+    Stats.DifferenceTest nps = Stats.npsDifference(Stats.nps(10, 4, 3), Stats.nps(20, 4, 8));
+    assertEquals(30 / Math.sqrt(970), nps.statistic(), TOLERANCE);
+    assertTrue(Double.isNaN(nps.df()));
+    // 7 of 10 against 3 of 10: pooled 0.5, se = sqrt(0.25 x 0.2) = sqrt(0.05), z = 0.4 / sqrt(0.05) = sqrt(3.2)
+    Stats.DifferenceTest share = Stats.twoProportion(Stats.wilson(7, 10), Stats.wilson(3, 10));
+    assertEquals(Math.sqrt(3.2), share.statistic(), TOLERANCE);
+    // 1, 2, 3 (mean 2, s² 1, n 3) against 2, 4, 6, 8 (mean 5, s² 20/3, n 4):
+    // v1 = 1/3, v2 = 5/3, t = -3 / sqrt(2); df = 4 / ((1/9)/2 + (25/9)/3) = 4 / (1/18 + 25/27) = 216/53
+    Stats.DifferenceTest welch = Stats.welch(Stats.mean(3, 6, 14), Stats.mean(4, 20, 120));
+    assertEquals(-3 / Math.sqrt(2), welch.statistic(), TOLERANCE);
+    assertEquals(216 / 53.0, welch.df(), TOLERANCE);
+    // both all-successes: no spread, nothing to test
+    assertTrue(Double.isNaN(Stats.twoProportion(Stats.wilson(5, 5), Stats.wilson(9, 9)).pValue()));
+  }
 }
