@@ -105,6 +105,10 @@ public final class SatisfactionJob {
   public static void main(String[] args) {
     int code = execute(args, System.out, System.err);
     if (code != 0) {
+      if ("cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+        // the master only records FAILED; scripts/satlake submit reads the code from this line
+        System.err.println(io.satlake.cli.StandaloneDriverWatch.EXIT_CODE_LINE + code);
+      }
       System.exit(code);
     }
   }
