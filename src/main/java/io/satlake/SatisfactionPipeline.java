@@ -1,5 +1,6 @@
 package io.satlake;
 
+import static java.util.stream.Collectors.joining;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.date_trunc;
@@ -27,6 +28,7 @@ import java.sql.Date;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -83,15 +85,19 @@ public final class SatisfactionPipeline {
     Dataset<Row> responses = analysis.responses().persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> crm = analysis.crm().persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      Counts crmCounts = clock.time("validate_crm", () -> counts(crm, lit(false), lit(false)).counts());
+      Counts crmCounts = clock.time("validate_crm", () -> counts(crm, lit(false), lit(false)).counts(),
+          c -> rowCounts("CRM", c));
       Column accepted = col(ResponseValidator.REASON).isNull();
       ReconciledCounts responseCounts = clock.time("validate_responses", () -> counts(responses,
-          accepted.and(inWindow(window)), accepted.and(col(CrmEnricher.MATCHED).equalTo(false))));
+          accepted.and(inWindow(window)), accepted.and(col(CrmEnricher.MATCHED).equalTo(false))),
+          c -> String.format(Locale.ROOT, "%s; %,d in window, %,d not in CRM", rowCounts("responses", c.counts()),
+              c.inWindow(), c.unmatched()));
       Dataset<Row> facts = analysis.facts();
+      // both results are small local tables: counting them costs no pass over the responses
       Dataset<Row> scores = clock.time("segment_scores",
-          () -> SegmentScores.compute(facts, settings, runDate, runId, window));
+          () -> SegmentScores.compute(facts, settings, runDate, runId, window), d -> rows(d.count()));
       Dataset<Row> correlations = clock.time("driver_correlations",
-          () -> DriverCorrelations.compute(facts, settings, runDate, runId));
+          () -> DriverCorrelations.compute(facts, settings, runDate, runId), d -> rows(d.count()));
 
       DeltaSink sink = new DeltaSink(spark, settings);
       Map<String, String> locations = new LinkedHashMap<>();
@@ -100,7 +106,17 @@ public final class SatisfactionPipeline {
       outputs.put(OutputTables.REJECTED, rejected(responses, crm, runDate, runId));
       outputs.put(OutputTables.segmentScores(settings), scores);
       outputs.put(OutputTables.driverCorrelations(settings), correlations);
-      clock.time("write_tables", () -> sink.replaceRunDate(outputs, runDate, runId));
+      // rows per table for the progress line, from counts already known (no extra pass)
+      Map<String, Long> rowsWritten = new LinkedHashMap<>();
+      rowsWritten.put(OutputTables.RESPONSE_FACTS, responseCounts.inWindow());
+      rowsWritten.put(OutputTables.REJECTED.name(), responseCounts.counts().rejected() + crmCounts.rejected());
+      rowsWritten.put(OutputTables.SEGMENT_SCORES, scores.count());
+      rowsWritten.put(OutputTables.DRIVER_CORRELATIONS, correlations.count());
+      clock.time("write_tables", () -> {
+        sink.replaceRunDate(outputs, runDate, runId);
+        return rowsWritten;
+      }, written -> written.entrySet().stream()
+          .map(e -> String.format(Locale.ROOT, "%s %,d", e.getKey(), e.getValue())).collect(joining(", ")) + " rows");
       outputs.keySet().forEach(spec -> locations.put(spec.name(), sink.location(spec.name())));
       locations.put(OutputTables.RUN_LOG, sink.location(OutputTables.RUN_LOG));
       return new RunResult(runId, runDate, window, responseCounts.counts(), crmCounts, responseCounts.inWindow(),
@@ -109,6 +125,15 @@ public final class SatisfactionPipeline {
       responses.unpersist();
       crm.unpersist();
     }
+  }
+
+  private static String rowCounts(String what, Counts c) {
+    return String.format(Locale.ROOT, "%s read %,d = accepted %,d + rejected %,d", what, c.read(), c.accepted(),
+        c.rejected());
+  }
+
+  private static String rows(long n) {
+    return String.format(Locale.ROOT, "%,d rows", n);
   }
 
   private static Column inWindow(DateRange window) {
