@@ -115,14 +115,19 @@ class LocalClusterIT {
     assertTrue(finished.output().contains("FINISHED"), finished.output());
   }
 
-  /** Submits `run` for the run date with a small model; the warehouse and catalog stay outside the workers. */
+  /**
+   * Submits `run` for the run date. A slim model (every stage, fewer columns) keeps the test short;
+   * the catalog is in-memory so a cluster-mode driver keeps no metastore in a worker's directory.
+   */
   static Result submit(List<String> sparkOptions, String responses) {
     List<String> args = new ArrayList<>(List.of("submit", "--master", masterUrl, "--driver-memory", "1g",
         "--executor-memory", "1g", "--conf", "spark.sql.shuffle.partitions=4"));
     args.addAll(sparkOptions);
     args.addAll(List.of("--", "run", "--run-date", RUN_DATE, "--set", responses,
         "--set", "inputs.crm.path=" + WORK.resolve("input/crm"), "--set", "warehouse=" + WORK.resolve("warehouse"),
-        "--set", "spark.catalog=in-memory", "--set", "segments.correlation-levels=[]"));
+        "--set", "spark.catalog=in-memory", "--set", "dimensions=[product_quality]",
+        "--set", "behaviour-drivers=[visit_frequency]", "--set", "segments.dimensions=[channel, region]",
+        "--set", "segments.combinations=[]", "--set", "segments.correlation-levels=[]"));
     return satlake(args.toArray(String[]::new));
   }
 
@@ -143,7 +148,7 @@ class LocalClusterIT {
     pb.environment().remove("SPARK_HOME"); // the Spark of the Maven classpath, as on a fresh machine
     try {
       Process p = pb.start();
-      if (!p.waitFor(5, TimeUnit.MINUTES)) {
+      if (!p.waitFor(10, TimeUnit.MINUTES)) { // a safety net: a run takes about a minute
         p.destroyForcibly();
         throw new AssertionError("timed out: " + command);
       }
