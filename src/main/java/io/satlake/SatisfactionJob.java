@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -226,11 +227,11 @@ public final class SatisfactionJob {
     SparkSession spark = SparkSessions.create(settings);
     Set<LocalDate> succeeded = a.flag("rerun-succeeded") ? Set.of()
         : RunLog.succeededRunDates(spark, new DeltaSink(spark, settings).location(OutputTables.RUN_LOG), from, to);
-    long days = java.time.temporal.ChronoUnit.DAYS.between(from, to) + 1;
+    long days = ChronoUnit.DAYS.between(from, to) + 1;
     int ran = 0;
     for (LocalDate date = from; !date.isAfter(to); date = date.plusDays(1)) {
       String progress = String.format(Locale.ROOT, "backfill %s (%d/%d)", date,
-          java.time.temporal.ChronoUnit.DAYS.between(from, date) + 1, days);
+          ChronoUnit.DAYS.between(from, date) + 1, days);
       if (succeeded.contains(date)) {
         out.println(progress + ": skipped, its last run succeeded");
         continue;
