@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,23 +37,41 @@ public final class SatisfactionJob {
   /** Where the demo writes its sample input and the run date that covers all of it. */
   static final String DEMO_DATA = "target/sample-data";
   static final LocalDate DEMO_RUN_DATE = LocalDate.of(2025, 12, 31);
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("satlake");
 
   private static final String USAGE = """
       usage: satlake <command> [options]        (satlake <command> --help for its options)
 
       commands:
         run       run the nightly job for a run date
+        backfill  run the job for every date of a range, in order, resumable
         demo      generate sample data (if absent) and run the job on it, then print a summary
         generate  write deterministic sample input data (responses and CRM)
         sql       query the tables in the warehouse
         bench     time the full job on Parquet input (wall, stages, rows/s per core, peak memory)
 
-      scripts/satlake only (see README, Production services):
-        metastore start|stop|status   the shared metastore (Derby network server) for job + BI
-        serve-bi  the Spark Thrift server (JDBC for BI tools) on 127.0.0.1:10000
+      launcher only (scripts/satlake, see README): submit (spark-submit to a cluster),
+        local-cluster start|stop|status, metastore start|stop|status (the shared metastore for
+        job + BI), serve-bi (the Spark Thrift server, JDBC for BI tools, on 127.0.0.1:10000)
 
       exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration, 3 bad input,
                   4 a critical alert fired (only with alerts.exit-on-critical = true)
+      """;
+
+  private static final String BACKFILL_HELP = """
+      usage: satlake backfill --from YYYY-MM-DD --to YYYY-MM-DD [--rerun-succeeded] [--config FILE] [--set key=value ...]
+
+      Runs the job for every date from --from to --to (both inclusive), oldest first, in one
+      Spark session, exactly as `run` would for each date. Resumable: a date whose latest run in
+      run_log succeeded is skipped, so after a failure the same command continues where it
+      stopped. Stops at the first failing date with that run's exit code.
+
+        --from D            first run date (required)
+        --to D              last run date (required, not before --from)
+        --rerun-succeeded   run every date, also those that already succeeded (e.g. after a
+                            configuration change)
+        --config FILE       HOCON file overriding reference.conf
+        --set key=value     override one key
       """;
 
   private static final String RUN_HELP = """
@@ -112,6 +131,10 @@ public final class SatisfactionJob {
   public static void main(String[] args) {
     int code = execute(args, System.out, System.err);
     if (code != 0) {
+      if ("cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+        // the master only records FAILED; scripts/satlake submit reads the code from this line
+        System.err.println(io.satlake.cli.StandaloneDriverWatch.EXIT_CODE_LINE + code);
+      }
       System.exit(code);
     }
   }
@@ -127,6 +150,7 @@ public final class SatisfactionJob {
     try {
       switch (command) {
         case "run" -> run(rest, out);
+        case "backfill" -> backfill(rest, out);
         case "demo" -> demo(rest, out);
         case "generate" -> generate(rest, out);
         case "sql" -> sql(rest, out);
@@ -208,10 +232,51 @@ public final class SatisfactionJob {
     return runJob(spark, settings, runDate, new StageClock());
   }
 
+  private static void backfill(String[] args, PrintStream out) {
+    Arguments a = Arguments.parse("backfill", args, Set.of("from", "to", "config", "set"), Set.of("rerun-succeeded"));
+    if (helped(a, BACKFILL_HELP, out)) {
+      return;
+    }
+    a.noPositional();
+    LocalDate from = a.date("from", null);
+    LocalDate to = a.date("to", null);
+    if (to.isBefore(from)) {
+      throw SatlakeException.usage("--to " + to + " is before --from " + from);
+    }
+    Settings settings = settings(a);
+    SparkSession spark = SparkSessions.create(settings);
+    Set<LocalDate> succeeded = a.flag("rerun-succeeded") ? Set.of()
+        : RunLog.succeededRunDates(spark, new DeltaSink(spark, settings).location(OutputTables.RUN_LOG), from, to);
+    long days = ChronoUnit.DAYS.between(from, to) + 1;
+    int ran = 0;
+    for (LocalDate date = from; !date.isAfter(to); date = date.plusDays(1)) {
+      String progress = String.format(Locale.ROOT, "backfill %s (%d/%d)", date,
+          ChronoUnit.DAYS.between(from, date) + 1, days);
+      if (succeeded.contains(date)) {
+        out.println(progress + ": skipped, its last run succeeded");
+        continue;
+      }
+      long started = System.nanoTime();
+      RunResult result;
+      try {
+        result = runJob(spark, settings, date);
+      } catch (SatlakeException e) {
+        throw new SatlakeException(e.exitCode(), date + ": " + e.getMessage()
+            + " (the dates before it are done; the same command resumes here)");
+      }
+      ran++;
+      out.printf(Locale.ROOT, "%s: succeeded, run %s, %,d responses analysed (%.1f s)%n", progress,
+          result.runId(), result.inWindow(), (System.nanoTime() - started) / 1e9);
+    }
+    out.printf(Locale.ROOT, "backfill %s .. %s done: %d run, %d skipped%n", from, to, ran, days - ran);
+  }
+
   /** Runs the pipeline and writes the run_log row, also when the run fails. */
   static RunResult runJob(SparkSession spark, Settings settings, LocalDate runDate, StageClock clock) {
     String runId = runDate + "-" + UUID.randomUUID().toString().substring(0, 8);
     Instant started = Instant.now();
+    LOG.info("run {} for {}: Spark UI {} (master {})", runId, runDate,
+        spark.sparkContext().uiWebUrl().getOrElse(() -> "disabled"), spark.sparkContext().master());
     SparkSessions.configureRun(spark, settings, SparkSessions.inputBytes(spark,
         settings.responses().path() == null ? "" : settings.responses().path(),
         settings.crm().path() == null ? "" : settings.crm().path()));

@@ -1,5 +1,6 @@
 package io.satlake;
 
+import static java.util.stream.Collectors.joining;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.date_trunc;
@@ -41,6 +42,7 @@ import java.sql.Date;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -109,7 +111,8 @@ public final class SatisfactionPipeline {
     Dataset<Row> crm = CrmValidator.classify(rawCrm, settings, crmSegments).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> responses = null;
     try {
-      Counts crmCounts = clock.time("validate_crm", () -> counts(crm, lit(false), lit(false)).counts());
+      Counts crmCounts = clock.time("validate_crm", () -> counts(crm, lit(false), lit(false)).counts(),
+          c -> rowCounts("CRM", c));
       CustomerSegments.Result customers = clock.time("customer_segments",
           () -> CustomerSegments.assign(ResponseValidator.split(crm).accepted(), settings));
       Analysis analysis = analyse(rawResponses, crm, customers, settings, window);
@@ -117,7 +120,9 @@ public final class SatisfactionPipeline {
       Dataset<Row> cachedResponses = responses;
       Column accepted = col(ResponseValidator.REASON).isNull();
       ReconciledCounts responseCounts = clock.time("validate_responses", () -> counts(cachedResponses,
-          accepted.and(inWindow(window)), accepted.and(col(CrmEnricher.MATCHED).equalTo(false))));
+          accepted.and(inWindow(window)), accepted.and(col(CrmEnricher.MATCHED).equalTo(false))),
+          c -> String.format(Locale.ROOT, "%s; %,d in window, %,d not in CRM", rowCounts("responses", c.counts()),
+              c.inWindow(), c.unmatched()));
       // The customers as joined (derived tiers and clusters included) are the population raked to.
       SurveyWeights.Weighted weighted = clock.time("weighting", () -> SurveyWeights.compute(analysis.facts(),
           customers.customers(), settings, crmSegments, runDate, runId));
@@ -157,7 +162,17 @@ public final class SatisfactionPipeline {
       outputs.put(OutputTables.benchmarkGaps(settings), gaps);
       Dataset<Row> alertRows = Alerts.table(alerts, settings, runDate, runId);
       outputs.put(OutputTables.alerts(settings), alertRows);
-      clock.time("write_tables", () -> sink.replaceRunDate(outputs, runDate, runId));
+      // rows per table for the progress line, from counts already known (no extra pass)
+      Map<String, Long> rowsWritten = new LinkedHashMap<>();
+      rowsWritten.put(OutputTables.RESPONSE_FACTS, responseCounts.inWindow());
+      rowsWritten.put(OutputTables.REJECTED.name(), responseCounts.counts().rejected() + crmCounts.rejected());
+      rowsWritten.put(OutputTables.SEGMENT_SCORES, scores.count()); // small local tables: no pass over responses
+      rowsWritten.put(OutputTables.DRIVER_CORRELATIONS, correlations.count());
+      clock.time("write_tables", () -> {
+        sink.replaceRunDate(outputs, runDate, runId);
+        return rowsWritten;
+      }, written -> written.entrySet().stream()
+          .map(e -> String.format(Locale.ROOT, "%s %,d", e.getKey(), e.getValue())).collect(joining(", ")) + " rows");
       if (settings.bi().viewsDatabase() != null) {
         List<TableSpec> viewed = new java.util.ArrayList<>(outputs.keySet());
         viewed.add(OutputTables.RUN);
@@ -174,6 +189,15 @@ public final class SatisfactionPipeline {
       }
       crm.unpersist();
     }
+  }
+
+  private static String rowCounts(String what, Counts c) {
+    return String.format(Locale.ROOT, "%s read %,d = accepted %,d + rejected %,d", what, c.read(), c.accepted(),
+        c.rejected());
+  }
+
+  private static String rows(long n) {
+    return String.format(Locale.ROOT, "%,d rows", n);
   }
 
   private static Column inWindow(DateRange window) {

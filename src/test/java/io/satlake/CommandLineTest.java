@@ -55,7 +55,7 @@ class CommandLineTest {
 
   @Test
   void helpForEveryCommand() {
-    for (String command : new String[] {"run", "demo", "generate", "sql"}) {
+    for (String command : new String[] {"run", "backfill", "demo", "generate", "sql"}) {
       Outcome o = execute(command, "--help");
       assertEquals(0, o.code());
       assertTrue(o.out().startsWith("usage: satlake " + command), o.out());

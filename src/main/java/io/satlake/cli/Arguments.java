@@ -18,6 +18,7 @@ public final class Arguments {
   private final Map<String, String> options = new LinkedHashMap<>();
   private final Map<String, String> overrides = new LinkedHashMap<>();
   private final List<String> positional = new ArrayList<>();
+  private final Set<String> flagsGiven = new java.util.HashSet<>();
   private boolean help;
 
   private Arguments(String command) {
@@ -26,11 +27,18 @@ public final class Arguments {
 
   /** @param valued options that take a value (without "--"), "set" among them where overrides are allowed */
   public static Arguments parse(String command, String[] args, Set<String> valued) {
+    return parse(command, args, valued, Set.of());
+  }
+
+  /** @param flags options without a value (without "--"), e.g. "rerun-succeeded" */
+  public static Arguments parse(String command, String[] args, Set<String> valued, Set<String> flags) {
     Arguments parsed = new Arguments(command);
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
         parsed.help = true;
+      } else if (arg.startsWith("--") && flags.contains(arg.substring(2))) {
+        parsed.flagsGiven.add(arg.substring(2));
       } else if (arg.startsWith("--")) {
         String name = arg.substring(2);
         String value = null;
@@ -66,6 +74,10 @@ public final class Arguments {
 
   public boolean help() {
     return help;
+  }
+
+  public boolean flag(String name) {
+    return flagsGiven.contains(name);
   }
 
   public String option(String name, String fallback) {

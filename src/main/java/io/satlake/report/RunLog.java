@@ -1,5 +1,8 @@
 package io.satlake.report;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.max_by;
+
 import io.satlake.config.Settings;
 import io.satlake.config.Settings.DateRange;
 import io.satlake.io.OutputTables;
@@ -8,7 +11,10 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -48,6 +54,19 @@ public final class RunLog {
         settings.configHash(),
         version);
     return spark.createDataFrame(java.util.List.of(row), OutputTables.RUN.schema());
+  }
+
+  /** Run dates in [from, to] whose latest run succeeded (a resumed backfill skips them). */
+  public static Set<LocalDate> succeededRunDates(SparkSession spark, String runLogLocation, LocalDate from, LocalDate to) {
+    if (!io.delta.tables.DeltaTable.isDeltaTable(spark, runLogLocation)) {
+      return Set.of();
+    }
+    return spark.read().format("delta").load(runLogLocation)
+        .filter(col("run_date").between(Date.valueOf(from), Date.valueOf(to)))
+        .groupBy("run_date").agg(max_by(col("status"), col("finished_at")).as("status"))
+        .filter(col("status").equalTo("succeeded"))
+        .select("run_date").as(Encoders.DATE()).collectAsList() // at most one row per date
+        .stream().map(Date::toLocalDate).collect(Collectors.toSet());
   }
 
   private static <K, V> scala.collection.Map<K, V> scala(Map<K, V> map) {
