@@ -70,7 +70,8 @@ class SurveyWeightsTest {
     }
     rows.add(response("u1", false, "unknown", null, 5, null));
     facts = spark.createDataFrame(rows, schema)
-        .withColumn(Settings.SATISFACTION_INDEX, SatisfactionIndex.of(settings));
+        .withColumn(Settings.SATISFACTION_INDEX, SatisfactionIndex.of(settings))
+        .withColumn("complaint_category", org.apache.spark.sql.functions.lit(null).cast(DataTypes.StringType));
     crm = spark.range(100).selectExpr("CAST(id AS STRING) AS customer_id",
         "CASE WHEN id < 60 THEN 'north' ELSE 'south' END AS region");
     weighted = SurveyWeights.compute(facts, crm, settings, List.of("region"), RUN, "run-w");
