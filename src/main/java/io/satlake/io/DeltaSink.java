@@ -110,12 +110,26 @@ public final class DeltaSink {
       ensureTable(spec);
       List<String> declared = new ArrayList<>();
       List<String> selected = new ArrayList<>();
+      List<String> wanted = new ArrayList<>();
       for (var field : spark.table(qualifiedName(spec.name())).schema().fields()) {
         String comment = field.getComment().isDefined() ? field.getComment().get() : "";
         declared.add(Identifiers.quote(field.name()) + " COMMENT '" + sqlString(comment) + "'");
         selected.add(Identifiers.quote(field.name()));
+        wanted.add(field.name() + "\u0000" + comment);
       }
-      spark.sql("CREATE OR REPLACE VIEW " + Identifiers.quote(viewsDatabase) + "." + Identifiers.quote(spec.name())
+      String view = Identifiers.quote(viewsDatabase) + "." + Identifiers.quote(spec.name());
+      // Spark replaces a view by dropping and creating it: a BI query in between would fail. So an
+      // unchanged view (the nightly case) is left alone; only a new or changed schema recreates it.
+      if (spark.catalog().tableExists(viewsDatabase, spec.name())) {
+        List<String> current = new ArrayList<>();
+        for (var field : spark.table(view).schema().fields()) {
+          current.add(field.name() + "\u0000" + (field.getComment().isDefined() ? field.getComment().get() : ""));
+        }
+        if (current.equals(wanted)) {
+          continue;
+        }
+      }
+      spark.sql("CREATE OR REPLACE VIEW " + view
           + " (" + String.join(", ", declared) + ") COMMENT '" + sqlString(spec.comment()) + "' AS SELECT "
           + String.join(", ", selected) + " FROM " + qualifiedName(spec.name()));
     }
