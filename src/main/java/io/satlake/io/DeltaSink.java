@@ -102,6 +102,20 @@ public final class DeltaSink {
    * metastore holds no columns for a Delta table (delta-io/delta#695); a view's are stored.
    * Recreated after every run, so columns added by mergeSchema appear in the views too.
    */
+  /** The catalog entry of a view, or null when there is none; metadata only, the view is not resolved. */
+  private org.apache.spark.sql.catalyst.catalog.CatalogTable existingView(String database, String name) {
+    if (!spark.catalog().tableExists(database, name)) {
+      return null;
+    }
+    try {
+      return spark.sessionState().catalog().getTableMetadata(
+          new org.apache.spark.sql.catalyst.TableIdentifier(name, scala.Option.apply(database)));
+    } catch (org.apache.spark.sql.catalyst.analysis.NoSuchDatabaseException
+        | org.apache.spark.sql.catalyst.analysis.NoSuchTableException e) { // dropped meanwhile
+      return null;
+    }
+  }
+
   public void refreshViews(List<TableSpec> specs, String viewsDatabase) {
     spark.sql("CREATE DATABASE IF NOT EXISTS " + Identifiers.quote(viewsDatabase)
         + " COMMENT 'satlake tables as views with explicit columns, for BI tools' LOCATION '"
@@ -118,20 +132,22 @@ public final class DeltaSink {
         wanted.add(field.name() + "\u0000" + comment);
       }
       String view = Identifiers.quote(viewsDatabase) + "." + Identifiers.quote(spec.name());
+      String query = "SELECT " + String.join(", ", selected) + " FROM " + qualifiedName(spec.name());
       // Spark replaces a view by dropping and creating it: a BI query in between would fail. So an
-      // unchanged view (the nightly case) is left alone; only a new or changed schema recreates it.
-      if (spark.catalog().tableExists(viewsDatabase, spec.name())) {
+      // unchanged view (the nightly case) is left alone; only a new or changed one is (re)created.
+      // The check reads catalog metadata only: resolving the view could fail on a stale target.
+      var existing = existingView(viewsDatabase, spec.name());
+      if (existing != null) {
         List<String> current = new ArrayList<>();
-        for (var field : spark.table(view).schema().fields()) {
+        for (var field : existing.schema().fields()) {
           current.add(field.name() + "\u0000" + (field.getComment().isDefined() ? field.getComment().get() : ""));
         }
-        if (current.equals(wanted)) {
+        if (current.equals(wanted) && existing.viewText().isDefined() && existing.viewText().get().equals(query)) {
           continue;
         }
       }
       spark.sql("CREATE OR REPLACE VIEW " + view
-          + " (" + String.join(", ", declared) + ") COMMENT '" + sqlString(spec.comment()) + "' AS SELECT "
-          + String.join(", ", selected) + " FROM " + qualifiedName(spec.name()));
+          + " (" + String.join(", ", declared) + ") COMMENT '" + sqlString(spec.comment()) + "' AS " + query);
     }
   }
 
