@@ -171,20 +171,22 @@ submit() {
   done
   local standalone_cluster=false
   [[ "$master" == spark://* && "$deploy_mode" == cluster ]] && standalone_cluster=true
-  if $standalone_cluster; then
-    # Spark's launcher gives client-mode drivers and executors the Java 17 --add-opens list, but
-    # not standalone cluster-mode drivers (nor spark.driver.defaultJavaOptions): prepend it to the
-    # user's driver Java options, or pass it as those.
-    local has_java_opts=false
-    for ((i = 0; i < ${#spark_opts[@]}; i++)); do
-      case "${spark_opts[$i]}" in
-        --driver-java-options) spark_opts[$((i + 1))]="$opens ${spark_opts[$((i + 1))]:-}"; has_java_opts=true ;;
-        --driver-java-options=*) spark_opts[$i]="--driver-java-options=$opens ${spark_opts[$i]#*=}"; has_java_opts=true ;;
-        spark.driver.extraJavaOptions=*) spark_opts[$i]="spark.driver.extraJavaOptions=$opens ${spark_opts[$i]#*=}"; has_java_opts=true ;;
-      esac
-    done
-    $has_java_opts || spark_opts+=(--driver-java-options "$opens")
-  fi
+  # Driver Java options: $jit always (see jvm.jit in the pom); in standalone cluster mode also
+  # the Java 17 --add-opens list, which Spark's launcher gives client-mode drivers and executors
+  # but not standalone cluster-mode drivers (nor spark.driver.defaultJavaOptions). Prepended to
+  # the user's own options, or passed as those. Executors get $jit the same way.
+  local driver_opts="$jit" has_driver_opts=false has_executor_opts=false
+  $standalone_cluster && driver_opts="$opens $jit"
+  for ((i = 0; i < ${#spark_opts[@]}; i++)); do
+    case "${spark_opts[$i]}" in
+      --driver-java-options) spark_opts[$((i + 1))]="$driver_opts ${spark_opts[$((i + 1))]:-}"; has_driver_opts=true ;;
+      --driver-java-options=*) spark_opts[$i]="--driver-java-options=$driver_opts ${spark_opts[$i]#*=}"; has_driver_opts=true ;;
+      spark.driver.extraJavaOptions=*) spark_opts[$i]="spark.driver.extraJavaOptions=$driver_opts ${spark_opts[$i]#*=}"; has_driver_opts=true ;;
+      spark.executor.extraJavaOptions=*) spark_opts[$i]="spark.executor.extraJavaOptions=$jit ${spark_opts[$i]#*=}"; has_executor_opts=true ;;
+    esac
+  done
+  $has_driver_opts || spark_opts+=(--driver-java-options "$driver_opts")
+  $has_executor_opts || spark_opts+=(--conf "spark.executor.extraJavaOptions=$jit")
 
   local full=()
   if [ -n "${SPARK_HOME:-}" ]; then

@@ -77,6 +77,7 @@ public final class DeltaSink {
 
   /** Replaces the run date's rows of the table with {@code rows}, conformed to the spec. */
   public void replaceRunDate(TableSpec spec, Dataset<Row> rows, LocalDate runDate, String runId) {
+    spark.sparkContext().setJobDescription("satlake write " + spec.name());
     ensureTable(spec);
     rows.select(conform(spec)).write().format("delta")
         .mode("overwrite")

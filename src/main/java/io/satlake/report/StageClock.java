@@ -4,12 +4,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Times named stages of a run, logs one line per stage (its wall time and, where the stage knows
- * them, its row counts), and keeps the seconds for run_log.
+ * them, its row counts), and keeps the seconds for run_log. The stage's Spark jobs carry its name
+ * as their description.
  */
 public final class StageClock {
   private static final Logger LOG = LoggerFactory.getLogger("satlake");
@@ -22,6 +24,11 @@ public final class StageClock {
   /** @param rows describes the stage's result for the log line, e.g. "1,234 rows"; must be cheap (no pass over the data) */
   public <T> T time(String stage, Supplier<T> work, Function<? super T, String> rows) {
     long start = System.nanoTime();
+    // The stage names the Spark jobs it starts (Spark UI, event log), so a slow job is traceable.
+    SparkSession.getActiveSession().foreach(spark -> {
+      spark.sparkContext().setJobDescription("satlake " + stage);
+      return null;
+    });
     T result = work.get();
     double elapsed = (System.nanoTime() - start) / 1e9;
     seconds.merge(stage, elapsed, Double::sum);
