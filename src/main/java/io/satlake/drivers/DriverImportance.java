@@ -62,7 +62,7 @@ public final class DriverImportance {
       return new Result(facts.sparkSession().createDataFrame(List.of(), OutputTables.driverImportance(settings).schema()),
           List.of(), new double[2][0], warnings);
     }
-    // Without intervals one group holds every row: the sums are then one row per segment and pattern.
+    // Without intervals one group holds every row: the aggregation then has no group dimension.
     PoissonBootstrap bootstrap = config.bootstrapReplicates() == 0 ? null
         : new PoissonBootstrap(config.bootstrapReplicates(), config.seed());
     MomentMatrix.Sums sums = bootstrap == null ? moments.aggregate(facts, eligible, lit(0), 1)

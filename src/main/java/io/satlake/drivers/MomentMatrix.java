@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.when;
 import io.satlake.config.Identifiers;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,9 +132,9 @@ public final class MomentMatrix {
    * level values, the target pattern and the group of each row (an int column in [0, groups),
    * e.g. {@link PoissonBootstrap#group}), every complete case counted once. Overall and each
    * level's segments are then rolled up on the driver by adding the sums (and taking the min of
-   * the mins, the max of the maxes), which is exact because they are mergeable. The collected
-   * result has at most (combinations of level values) × patterns × groups rows, however many
-   * responses there are (e.g. 4 tiers × 2 patterns × 512 groups = 4096 rows).
+   * the mins, the max of the maxes), which is exact because they are mergeable. The result has
+   * at most (combinations of level values) × patterns × groups rows, however many responses there
+   * are (e.g. 4 tiers × 2 patterns × 512 groups = 4096 rows).
    */
   public Sums aggregate(Dataset<Row> facts, Column eligible, Column group, int groups) {
     Dataset<Row> prepared = prepare(facts, eligible, group);
@@ -157,15 +158,18 @@ public final class MomentMatrix {
       aggregates.add(min(col(v(i))));
       aggregates.add(max(col(v(i))));
     }
-    List<Row> rows = prepared.groupBy(keys.toArray(Column[]::new))
+    // Streamed, not collected: the driver holds the rolled-up sums (segments × patterns × groups
+    // vectors), not every combination's.
+    Iterator<Row> rows = prepared.groupBy(keys.toArray(Column[]::new))
         .agg(count(lit(1)), aggregates.toArray(Column[]::new))
-        .collectAsList(); // bounded as said above
+        .toLocalIterator();
     Map<Segment, Map<Integer, double[][]>> byGroup = new LinkedHashMap<>();
     Map<Segment, double[][]> range = new LinkedHashMap<>();
     int packed = packedSize();
-    int first = levels.size() + 2; // the count
+    int first = levels.size() + 2; // the count, then the sums and the drivers' min and max
     List<Segment> segments = new ArrayList<>(levels.size() + 1);
-    for (Row r : rows) {
+    while (rows.hasNext()) {
+      Row r = rows.next();
       segments.clear();
       segments.add(new Segment(OVERALL, ""));
       for (int i = 0; i < levels.size(); i++) {
