@@ -1,6 +1,7 @@
 package io.satlake.drivers;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 
 import io.satlake.config.Settings;
 import io.satlake.drivers.MomentMatrix.Moments;
@@ -27,9 +28,9 @@ import org.apache.spark.sql.RowFactory;
  *
  * <p>Samples are complete cases as in driver_correlations: CRM-matched responses with the target
  * and every driver present. Passes over the facts: one aggregation of the moment sums of every
- * sample ({@link MomentMatrix}), one for all bootstrap replicates (only when replicates &gt; 0),
- * and the logistic regression's iterations over its capped, cached sample. Everything else is
- * finished on the driver from those sums.
+ * sample per random group ({@link MomentMatrix}), from which the bootstrap replicates are summed
+ * on the driver ({@link PoissonBootstrap}), and the logistic regression's iterations over its
+ * capped, cached sample. Everything else is finished on the driver from those sums.
  */
 public final class DriverImportance {
   private DriverImportance() {}
@@ -61,10 +62,12 @@ public final class DriverImportance {
       return new Result(facts.sparkSession().createDataFrame(List.of(), OutputTables.driverImportance(settings).schema()),
           List.of(), new double[2][0], warnings);
     }
-    MomentMatrix.Sums sums = moments.aggregate(facts, eligible);
-    // The second pass: all replicates at once (only when intervals are wanted).
-    Map<Segment, Map<Integer, double[]>> replicateSums = config.bootstrapReplicates() == 0 ? Map.of()
-        : PoissonBootstrap.sums(moments, facts, eligible, "response_id", config.bootstrapReplicates(), config.seed());
+    // Without intervals one group holds every row: the aggregation then has no group dimension.
+    PoissonBootstrap bootstrap = config.bootstrapReplicates() == 0 ? null
+        : new PoissonBootstrap(config.bootstrapReplicates(), config.seed());
+    MomentMatrix.Sums sums = bootstrap == null ? moments.aggregate(facts, eligible, lit(0), 1)
+        : moments.aggregate(facts, eligible, PoissonBootstrap.group("response_id", config.seed()),
+            PoissonBootstrap.GROUPS);
     Segment overall = new Segment(MomentMatrix.OVERALL, "");
     long npsCases = sums.byPattern().containsKey(overall)
         ? (long) moments.targetSums(sums.byPattern().get(overall), targets.indexOf("nps"), 0)[0] : 0;
@@ -79,12 +82,15 @@ public final class DriverImportance {
         .thenComparing(Segment::value, Comparator.nullsFirst(Comparator.naturalOrder())));
     List<Estimate> estimates = new ArrayList<>();
     for (Segment segment : segments) {
+      // One segment's replicates at a time: B packed vectors per pattern.
+      Map<Integer, double[]> replicateSums = bootstrap == null ? null
+          : bootstrap.replicateSums(sums.byGroup().get(segment));
       for (int t = 0; t < targets.size(); t++) {
         double[] targetSums = moments.targetSums(sums.byPattern().get(segment), t, 0);
         if (targetSums[0] == 0) {
           continue;
         }
-        estimates.add(estimate(moments, segment, t, targetSums, replicateSums.get(segment),
+        estimates.add(estimate(moments, segment, t, targetSums, replicateSums,
             config.bootstrapReplicates(), "nps".equals(targets.get(t)) ? logits.get(segment) : null, settings,
             warnings));
       }

@@ -1,20 +1,18 @@
 package io.satlake.drivers;
 
-import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import io.satlake.config.Identifiers;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,21 +26,21 @@ import org.apache.spark.sql.types.DataTypes;
  * covariances and correlation matrices follow on the driver, in one aggregation for all samples.
  *
  * <p>A sample is a segment (overall, or one value of a level) and a target: the complete cases
- * with that target present. Rather than one set of sums per target, each row is counted once per
- * segment under its <em>target pattern</em> (the bit set of targets it carries), with absent
- * targets read as 0: a target's sums are then the sum over the patterns containing it. Rows share
- * the driver cross-products, so the aggregation has 1 + q + q(q+1)/2 sums for q = targets +
- * drivers variables, not that many per target (3 targets and 8 drivers: 1 + 11 + 66 = 78 sums
- * and 16 min/max instead of 3 × 55), and the number of patterns is small (usually one to four).
+ * with that target present. Each row is counted once, under its combination of level values, its
+ * bootstrap group and its <em>target pattern</em> (the bit set of targets it carries), with absent
+ * targets read as 0; a segment's sums are the sum over the combinations in it, and a target's sums
+ * the sum over the patterns containing it. Rows share the driver cross-products, so the
+ * aggregation has 1 + q + q(q+1)/2 sums for q = targets + drivers variables, not that many per
+ * target (3 targets and 8 drivers: 1 + 11 + 66 = 78 sums and 16 min/max instead of 3 × 55), and
+ * the number of patterns is small (usually one to four).
  *
  * <p>Sums are of raw values. With doubles this is exact enough for the scales here (a mean a few
  * standard deviations away from zero costs a digit or two of 16); it keeps the sums mergeable.
  */
 public final class MomentMatrix {
   public static final String OVERALL = "overall";
-  static final String LEVEL = "level";
-  static final String SEGMENT = "segment_value";
   static final String PATTERN = "target_pattern";
+  private static final String GROUP = "bootstrap_group";
 
   private final List<String> targets;
   private final List<String> drivers;
@@ -73,10 +71,6 @@ public final class MomentMatrix {
     return drivers;
   }
 
-  public List<String> levels() {
-    return levels;
-  }
-
   /** Number of variables: targets, then drivers. */
   int variables() {
     return targets.size() + drivers.size();
@@ -95,26 +89,11 @@ public final class MomentMatrix {
     return 1 + q + lo * q - lo * (lo - 1) / 2 + (hi - lo);
   }
 
-  /** Adds weight × the moment vector of one row's values (absent targets as 0) to acc at offset. */
-  static void accumulate(double[] values, double weight, double[] acc, int offset) {
-    int q = values.length;
-    acc[offset] += weight;
-    int k = offset + 1 + q;
-    for (int i = 0; i < q; i++) {
-      double wi = weight * values[i];
-      acc[offset + 1 + i] += wi;
-      for (int j = i; j < q; j++) {
-        acc[k++] += wi * values[j];
-      }
-    }
-  }
-
   /**
-   * The complete cases, one row each (not yet expanded per segment): the level columns as
-   * l0.., the target pattern, the variables as v0.. (targets first, absent ones 0), then the
-   * extra columns.
+   * The complete cases, one row each: the level columns as l0.., the target pattern, the
+   * variables as v0.. (targets first, absent ones 0), then the group.
    */
-  Dataset<Row> prepare(Dataset<Row> facts, Column eligible, Column... extra) {
+  private Dataset<Row> prepare(Dataset<Row> facts, Column eligible, Column group) {
     Column complete = eligible;
     Column pattern = lit(0);
     List<Column> columns = new ArrayList<>();
@@ -132,7 +111,7 @@ public final class MomentMatrix {
       columns.add(driver.cast(DataTypes.DoubleType).as(v(targets.size() + i)));
     }
     columns.add(levels.size(), pattern.as(PATTERN));
-    columns.addAll(List.of(extra));
+    columns.add(group.cast(DataTypes.IntegerType).as(GROUP));
     return facts.filter(complete).select(columns.toArray(Column[]::new)).filter(col(PATTERN).gt(0));
   }
 
@@ -140,21 +119,32 @@ public final class MomentMatrix {
     return "v" + i;
   }
 
-  /** The sums of every segment and pattern, and each driver's min and max per segment. */
-  public record Sums(Map<Segment, Map<Integer, double[]>> byPattern, Map<Segment, double[][]> driverRange) {}
+  /**
+   * The sums of every segment and pattern; the same split by group (index = group, null when the
+   * group holds no row of the sample), which the bootstrap resamples; each driver's min and max
+   * per segment.
+   */
+  public record Sums(Map<Segment, Map<Integer, double[]>> byPattern, Map<Segment, Map<Integer, double[][]>> byGroup,
+      Map<Segment, double[][]> driverRange) {}
 
   /**
-   * The one aggregation: the prepared rows expanded once per segment (overall + each level),
-   * grouped by segment and target pattern. The result is small (segments × patterns rows).
+   * The one aggregation over the facts, at the finest grain: grouped by the combination of all
+   * level values, the target pattern and the group of each row (an int column in [0, groups),
+   * e.g. {@link PoissonBootstrap#group}), every complete case counted once. Overall and each
+   * level's segments are then rolled up on the driver by adding the sums (and taking the min of
+   * the mins, the max of the maxes), which is exact because they are mergeable. The result has
+   * at most (combinations of level values) × patterns × groups rows, however many responses there
+   * are (e.g. 4 tiers × 2 patterns × 512 groups = 4096 rows).
    */
-  public Sums aggregate(Dataset<Row> facts, Column eligible) {
-    Dataset<Row> prepared = prepare(facts, eligible);
-    List<Column> segments = new ArrayList<>();
-    segments.add(struct(lit(OVERALL).as(LEVEL), lit("").as(SEGMENT)));
-    for (int i = 0; i < levels.size(); i++) {
-      segments.add(struct(lit(levels.get(i)).as(LEVEL), col("l" + i).as(SEGMENT)));
-    }
+  public Sums aggregate(Dataset<Row> facts, Column eligible, Column group, int groups) {
+    Dataset<Row> prepared = prepare(facts, eligible, group);
     int q = variables();
+    List<Column> keys = new ArrayList<>();
+    for (int i = 0; i < levels.size(); i++) {
+      keys.add(col("l" + i));
+    }
+    keys.add(col(PATTERN));
+    keys.add(col(GROUP));
     List<Column> aggregates = new ArrayList<>();
     for (int i = 0; i < q; i++) {
       aggregates.add(sum(col(v(i))));
@@ -168,33 +158,61 @@ public final class MomentMatrix {
       aggregates.add(min(col(v(i))));
       aggregates.add(max(col(v(i))));
     }
-    List<Column> selected = new ArrayList<>(List.of(explode(array(segments.toArray(Column[]::new))).as("s"),
-        col(PATTERN)));
-    for (int i = 0; i < q; i++) {
-      selected.add(col(v(i)));
-    }
-    List<Row> rows = prepared.select(selected.toArray(Column[]::new))
-        .groupBy(col("s." + LEVEL).as(LEVEL), col("s." + SEGMENT).as(SEGMENT), col(PATTERN))
+    // Streamed, not collected: the driver holds the rolled-up sums (segments × patterns × groups
+    // vectors), not every combination's.
+    Iterator<Row> rows = prepared.groupBy(keys.toArray(Column[]::new))
         .agg(count(lit(1)), aggregates.toArray(Column[]::new))
-        .collectAsList(); // segments × patterns rows
-    Map<Segment, Map<Integer, double[]>> byPattern = new LinkedHashMap<>();
+        .toLocalIterator();
+    Map<Segment, Map<Integer, double[][]>> byGroup = new LinkedHashMap<>();
     Map<Segment, double[][]> range = new LinkedHashMap<>();
     int packed = packedSize();
-    for (Row r : rows) {
-      Segment segment = new Segment(r.getString(0), r.getString(1));
-      double[] sums = new double[packed];
-      sums[0] = r.getLong(3);
-      for (int k = 1; k < packed; k++) {
-        sums[k] = r.getDouble(3 + k);
+    int first = levels.size() + 2; // the count, then the sums and the drivers' min and max
+    List<Segment> segments = new ArrayList<>(levels.size() + 1);
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      segments.clear();
+      segments.add(new Segment(OVERALL, ""));
+      for (int i = 0; i < levels.size(); i++) {
+        segments.add(new Segment(levels.get(i), r.getString(i)));
       }
-      byPattern.computeIfAbsent(segment, s -> new HashMap<>()).put(r.getInt(2), sums);
-      double[][] minMax = range.computeIfAbsent(segment, s -> newRange(drivers.size()));
-      for (int i = 0; i < drivers.size(); i++) {
-        minMax[0][i] = Math.min(minMax[0][i], r.getDouble(3 + packed + 2 * i));
-        minMax[1][i] = Math.max(minMax[1][i], r.getDouble(3 + packed + 2 * i + 1));
+      int pattern = r.getInt(levels.size());
+      int g = r.getInt(levels.size() + 1);
+      for (Segment segment : segments) {
+        double[][] perGroup = byGroup.computeIfAbsent(segment, s -> new HashMap<>())
+            .computeIfAbsent(pattern, p -> new double[groups][]);
+        if (perGroup[g] == null) {
+          perGroup[g] = new double[packed];
+        }
+        double[] sums = perGroup[g];
+        sums[0] += r.getLong(first);
+        for (int k = 1; k < packed; k++) {
+          sums[k] += r.getDouble(first + k);
+        }
+        double[][] minMax = range.computeIfAbsent(segment, s -> newRange(drivers.size()));
+        for (int i = 0; i < drivers.size(); i++) {
+          minMax[0][i] = Math.min(minMax[0][i], r.getDouble(first + packed + 2 * i));
+          minMax[1][i] = Math.max(minMax[1][i], r.getDouble(first + packed + 2 * i + 1));
+        }
       }
     }
-    return new Sums(byPattern, range);
+    Map<Segment, Map<Integer, double[]>> byPattern = new LinkedHashMap<>();
+    byGroup.forEach((segment, patterns) -> patterns.forEach((pattern, perGroup) -> {
+      double[] total = new double[packed];
+      for (double[] sums : perGroup) {
+        if (sums != null) {
+          addTo(total, 0, sums, 1);
+        }
+      }
+      byPattern.computeIfAbsent(segment, s -> new HashMap<>()).put(pattern, total);
+    }));
+    return new Sums(byPattern, byGroup, range);
+  }
+
+  /** acc[offset..] += weight × sums. */
+  static void addTo(double[] acc, int offset, double[] sums, double weight) {
+    for (int k = 0; k < sums.length; k++) {
+      acc[offset + k] += weight * sums[k];
+    }
   }
 
   private static double[][] newRange(int drivers) {
