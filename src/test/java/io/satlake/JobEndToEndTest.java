@@ -180,4 +180,20 @@ class JobEndToEndTest {
     assertFalse(columns.contains("customer_id"));
     assertTrue(columns.contains("customer_key"));
   }
+
+  @Test
+  void responseFactsFilesCarryStatisticsOfTheDatesOnly() {
+    String location = spark.sql("DESCRIBE DETAIL " + DB + ".response_facts").select("location").as(Encoders.STRING()).first();
+    // every data file added to the log: its statistics name exactly the two date columns
+    List<String> stats = spark.read().json(location + "/_delta_log/*.json").filter("add IS NOT NULL")
+        .select("add.stats").as(Encoders.STRING()).collectAsList();
+    assertFalse(stats.isEmpty());
+    for (String json : stats) {
+      Row parsed = spark.read().json(spark.createDataset(List.of(json), Encoders.STRING())).first();
+      Row minValues = parsed.getAs("minValues");
+      assertEquals(List.of("period_start", "survey_date"),
+          java.util.Arrays.stream(minValues.schema().fieldNames()).sorted().toList(), json);
+      assertTrue(parsed.<Long>getAs("numRecords") > 0);
+    }
+  }
 }

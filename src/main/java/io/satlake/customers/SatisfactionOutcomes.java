@@ -8,7 +8,10 @@ import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.log;
-import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.shiftleft;
+import static org.apache.spark.sql.functions.unix_date;
+import static org.apache.spark.sql.functions.xxhash64;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -56,6 +59,8 @@ public final class SatisfactionOutcomes {
   private static final List<String> NPS_GROUPS = List.of("promoter", "passive", "detractor");
   private static final List<String> CSAT_BANDS = List.of("1-2", "3", "4-5");
   private static final String ALL = "all";
+  /** Low bits of a response's ordering key holding its id's hash; the date (epoch day) sits above. */
+  private static final int HASH_BITS = 40;
 
   private SatisfactionOutcomes() {}
 
@@ -119,21 +124,29 @@ public final class SatisfactionOutcomes {
         attribute(facts, Customers.CHURNED, DataTypes.BooleanType).as("churned"),
         attribute(facts, c.spendColumn(), DataTypes.DoubleType).as("spend"),
         attribute(facts, c.visitsColumn(), DataTypes.DoubleType).as("visits"),
-        attribute(facts, Customers.CLUSTER, DataTypes.StringType).as("cluster")};
+        // a cluster id is a small integer: as an int every aggregation buffer is fixed-width
+        attribute(facts, Customers.CLUSTER, DataTypes.IntegerType).as("cluster")};
+    // Fixed-width buffers keep this a hash aggregation; a string or struct buffer (as the max of
+    // a struct holding the response id would be) makes Spark sort every response by customer.
     return facts.filter(col(CrmEnricher.MATCHED)).groupBy("customer_id")
-        .agg(aggregates[0], Arrays.copyOfRange(aggregates, 1, aggregates.length));
+        .agg(aggregates[0], Arrays.copyOfRange(aggregates, 1, aggregates.length))
+        .withColumn("cluster", col("cluster").cast(DataTypes.StringType));
   }
 
-  /** The value of the customer's latest response that carries it (max of a struct ignores NULLs). */
+  /**
+   * The value of the customer's latest response that carries it: by survey_date, ties on one
+   * date broken by a hash of the response id (deterministic); max_by skips NULL orderings.
+   */
   private static Column latest(String score) {
-    return max(when(col(score).isNotNull(), struct(col("survey_date"), col("response_id"), col(score).as("v"))))
-        .getField("v");
+    Column order = shiftleft(unix_date(col("survey_date")).cast(DataTypes.LongType), HASH_BITS)
+        .plus(xxhash64(col("response_id")).bitwiseAND(lit((1L << HASH_BITS) - 1)));
+    return max_by(col(score), when(col(score).isNotNull(), order));
   }
 
   /** A CRM attribute, the same on every response of the customer; NULL when not in the facts. */
   private static Column attribute(Dataset<Row> facts, String name, DataType type) {
     return name != null && List.of(facts.columns()).contains(name)
-        ? any_value(col(Identifiers.quote(name))).cast(type) : lit(null).cast(type);
+        ? any_value(col(Identifiers.quote(name)).cast(type)) : lit(null).cast(type);
   }
 
   /**

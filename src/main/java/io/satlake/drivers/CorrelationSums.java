@@ -201,21 +201,26 @@ final class CorrelationSums {
     int drivers = layout.drivers();
     int[][] offsets = layout.jointOffsets();
     HashMap<Segment, Sums> result = new HashMap<>();
+    // Every row is in exactly one value of the first level (NULL included), so overall is the sum
+    // of that level's segments: accumulated per row only when there is no level.
     Sums overall = new Sums(layout);
     result.put(new Segment(-1, ""), overall);
+    int first = levels == 0 ? 0 : 1;
     // Per level, the accumulators by segment value; keys are copied (rows reuse their buffers).
     List<HashMap<UTF8String, Sums>> byValue = new java.util.ArrayList<>();
     for (int l = 0; l < levels; l++) {
       byValue.add(new HashMap<>());
     }
-    Sums[] targetsOf = new Sums[levels + 1];
+    Sums[] targetsOf = new Sums[levels + 1 - first];
     int[] targetIndex = new int[targets];
     double[] y = new double[targets];
     int[] driverIndex = new int[drivers];
     double[] x = new double[drivers];
     while (rows.hasNext()) {
       InternalRow row = rows.next();
-      targetsOf[0] = overall;
+      if (levels == 0) {
+        targetsOf[0] = overall;
+      }
       for (int l = 0; l < levels; l++) {
         UTF8String value = row.isNullAt(l) ? null : row.getUTF8String(l);
         HashMap<UTF8String, Sums> segments = byValue.get(l);
@@ -224,7 +229,7 @@ final class CorrelationSums {
           sums = new Sums(layout);
           segments.put(value == null ? null : value.clone(), sums);
         }
-        targetsOf[l + 1] = sums;
+        targetsOf[l + 1 - first] = sums;
       }
       for (int d = 0; d < drivers; d++) {
         double value = row.getDouble(levels + targets + d);
@@ -263,6 +268,9 @@ final class CorrelationSums {
           }
         }
       }
+    }
+    if (levels > 0) {
+      byValue.get(0).values().forEach(overall::merge);
     }
     for (int l = 0; l < levels; l++) {
       for (Map.Entry<UTF8String, Sums> e : byValue.get(l).entrySet()) {

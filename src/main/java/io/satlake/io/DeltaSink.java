@@ -186,7 +186,25 @@ public final class DeltaSink {
     }
     ddl.append(" COMMENT '").append(sqlString(spec.comment())).append("' LOCATION '")
         .append(sqlString(location(spec.name()))).append('\'');
+    if (!spec.properties().isEmpty()) {
+      ddl.append(" TBLPROPERTIES (").append(properties(spec)).append(')');
+    }
     spark.sql(ddl.toString());
+    // A table created by an earlier version keeps its properties until they are set here.
+    for (Map.Entry<String, String> property : spec.properties().entrySet()) {
+      List<Row> current = spark.sql("SHOW TBLPROPERTIES " + qualifiedName(spec.name()) + " ('"
+          + sqlString(property.getKey()) + "')").collectAsList();
+      if (current.isEmpty() || !property.getValue().equals(current.get(0).getString(1))) {
+        spark.sql("ALTER TABLE " + qualifiedName(spec.name()) + " SET TBLPROPERTIES (" + properties(spec) + ")");
+        break;
+      }
+    }
+  }
+
+  private static String properties(TableSpec spec) {
+    List<String> pairs = new ArrayList<>();
+    spec.properties().forEach((k, v) -> pairs.add("'" + sqlString(k) + "' = '" + sqlString(v) + "'"));
+    return String.join(", ", pairs);
   }
 
   /** The warehouse as an absolute, qualified path (a relative local path resolves against the working dir). */

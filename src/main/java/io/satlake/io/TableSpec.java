@@ -1,7 +1,9 @@
 package io.satlake.io;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.MetadataBuilder;
@@ -9,10 +11,15 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * One output table's contract: name, comment and columns with their types and comments. The
- * writer conforms each DataFrame to it, so the table's schema and comments come from here only.
+ * One output table's contract: name, comment, columns with their types and comments, and Delta
+ * table properties. The writer conforms each DataFrame to it, so the table's schema, comments and
+ * properties come from here only.
  */
-public record TableSpec(String name, String comment, List<ColumnSpec> columns) {
+public record TableSpec(String name, String comment, List<ColumnSpec> columns, Map<String, String> properties) {
+
+  public TableSpec(String name, String comment, List<ColumnSpec> columns) {
+    this(name, comment, columns, Map.of());
+  }
 
   public record ColumnSpec(String name, DataType type, String comment) {}
 
@@ -30,6 +37,7 @@ public record TableSpec(String name, String comment, List<ColumnSpec> columns) {
     private final String name;
     private final String comment;
     private final List<ColumnSpec> columns = new ArrayList<>();
+    private final Map<String, String> properties = new LinkedHashMap<>();
 
     public Builder(String name, String comment) {
       this.name = name;
@@ -41,8 +49,13 @@ public record TableSpec(String name, String comment, List<ColumnSpec> columns) {
       return this;
     }
 
+    public Builder property(String key, String value) {
+      properties.put(key, value);
+      return this;
+    }
+
     public TableSpec build() {
-      return new TableSpec(name, comment, List.copyOf(columns));
+      return new TableSpec(name, comment, List.copyOf(columns), Map.copyOf(properties));
     }
   }
 }

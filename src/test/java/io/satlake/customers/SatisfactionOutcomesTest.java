@@ -127,6 +127,18 @@ class SatisfactionOutcomesTest {
     assertEquals(high, r.<Double>getAs("ci_high"), TOL, key + " ci_high");
   }
 
+  /** Collapsing to one row per customer must stay a hash aggregation: a sort aggregation sorts every response. */
+  @Test
+  void perCustomerRowsNeedNoSortOfTheResponses() {
+    Dataset<Row> facts = SharedSpark.spark().createDataFrame(List.of(
+        response("p1", "r01", "2025-01-01", 3, 2, 20.0, true, false, 1200.0, 10.0, "0")), FACTS);
+    Dataset<Row> perCustomer = SatisfactionOutcomes.perCustomer(facts, settings);
+    String plan = perCustomer.queryExecution().executedPlan().toString();
+    assertTrue(plan.contains("HashAggregate") && !plan.contains("SortAggregate")
+        && !plan.contains("ObjectHashAggregate"), plan);
+    assertEquals("0", perCustomer.first().getAs("cluster"));
+  }
+
   @Test
   void churnRatesByNpsGroupAndCsatBandHaveWilsonIntervals() {
     double[] promoters = wilson(1, 4); // p3 of p1-p4
