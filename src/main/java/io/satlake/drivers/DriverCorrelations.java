@@ -1,7 +1,7 @@
 package io.satlake.drivers;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count_distinct;
+import static org.apache.spark.sql.functions.approx_count_distinct;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.percentile_approx;
 
@@ -40,6 +40,8 @@ import org.apache.spark.sql.types.DataTypes;
  */
 public final class DriverCorrelations {
   public static final String OVERALL = "overall";
+  /** Relative standard deviation of the distinct-count sketch; a driver within 4 of them of rank-bins is counted exactly. */
+  private static final double APPROX_DISTINCT_RSD = 0.02;
 
   private DriverCorrelations() {}
 
@@ -108,7 +110,9 @@ public final class DriverCorrelations {
     double[] driverShift = new double[k];
     List<String> behaviour = settings.behaviourDrivers();
     if (!behaviour.isEmpty()) {
-      // One small aggregation over the bin source: distinct count and quantiles of each driver.
+      // One aggregation over the bin source: approximate distinct count and quantiles of each
+      // driver. Only a driver that may have at most rank-bins values has them listed (and counted
+      // exactly): an exact distinct count of every driver cost more than the rest of the stage.
       double[] probabilities = new double[rankBins - 1];
       for (int i = 1; i < rankBins; i++) {
         probabilities[i - 1] = i / (double) rankBins;
@@ -116,18 +120,21 @@ public final class DriverCorrelations {
       List<Column> aggregates = new ArrayList<>();
       for (String b : behaviour) {
         Column value = col(Identifiers.quote(b)).cast(DataTypes.DoubleType);
-        aggregates.add(count_distinct(value));
+        aggregates.add(approx_count_distinct(value, APPROX_DISTINCT_RSD));
         aggregates.add(percentile_approx(value, lit(probabilities), lit(10 * rankBins)));
       }
       Row stats = binSource.agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new))
           .head();
       for (int i = 0; i < behaviour.size(); i++) {
-        long distinct = stats.getLong(2 * i);
+        long approxDistinct = stats.getLong(2 * i);
         double[] quantiles = stats.isNullAt(2 * i + 1) ? new double[0]
             : stats.<Double>getList(2 * i + 1).stream().mapToDouble(Double::doubleValue).toArray();
-        if (distinct <= rankBins) {
-          double[] values = binSource.select(col(Identifiers.quote(behaviour.get(i))).cast(DataTypes.DoubleType))
-              .distinct().na().drop().collectAsList().stream().mapToDouble(r -> r.getDouble(0)).sorted().toArray();
+        // at most rank-bins + 1 values are listed: one more than rank-bins means "bin it"
+        double[] values = approxDistinct > rankBins * (1 + 4 * APPROX_DISTINCT_RSD) ? null
+            : binSource.select(col(Identifiers.quote(behaviour.get(i))).cast(DataTypes.DoubleType))
+                .na().drop().distinct().limit(rankBins + 1).collectAsList().stream()
+                .mapToDouble(r -> r.getDouble(0)).sorted().toArray();
+        if (values != null && values.length <= rankBins) {
           cuts[i] = values.length == 0 ? new double[0] : Arrays.copyOfRange(values, 1, values.length);
         } else {
           cuts[i] = Arrays.stream(quantiles).distinct().sorted().toArray();
