@@ -49,8 +49,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Cost: one aggregation over the CRM for every quantile and moment, the KMeans fits on the
  * cached sample (small and one partition by default: a fit is a few dozen one-task Spark jobs,
- * whatever the CRM's size), and one aggregation for the clusters' sizes and centroids. The assignment is a
- * projection, evaluated when the CRM side of the join is built; responses are not read here.
+ * whatever the CRM's size), and one aggregation for the clusters' sizes and centroids. The
+ * assignment is a projection, evaluated when the CRM side of the join is built; responses are not
+ * read here.
  */
 public final class CustomerSegments {
   private static final Logger LOG = LoggerFactory.getLogger("satlake");
