@@ -48,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Cost: one aggregation over the CRM for every quantile and moment, the KMeans fits on the
- * cached sample, and one aggregation for the clusters' sizes and centroids. The assignment is a
- * projection, evaluated when the CRM side of the join is built; responses are not read here.
+ * cached sample (small and one partition by default: a fit is a few dozen one-task Spark jobs,
+ * whatever the CRM's size), and one aggregation for the clusters' sizes and centroids. The
+ * assignment is a projection, evaluated when the CRM side of the join is built; responses are not
+ * read here.
  */
 public final class CustomerSegments {
   private static final Logger LOG = LoggerFactory.getLogger("satlake");
@@ -64,7 +66,8 @@ public final class CustomerSegments {
   /**
    * The sample is hash-partitioned into one part per this many customers (at most
    * {@value #MAX_SAMPLE_PARTITIONS}): a count fixed by the input, so the fit never depends on the
-   * input's layout, and few tasks per KMeans iteration.
+   * input's layout, and few tasks per KMeans iteration (one at the default sample size, where a
+   * Spark job's fixed cost outweighs the work of an iteration).
    */
   private static final int CUSTOMERS_PER_SAMPLE_PARTITION = 50_000;
   private static final int MAX_SAMPLE_PARTITIONS = 8;
@@ -236,8 +239,10 @@ public final class CustomerSegments {
       KMeansModel best = null;
       double bestScore = Double.NEGATIVE_INFINITY;
       for (int k : ks) {
+        // The solver is named, not left to "auto", which spends a Spark job per fit probing the
+        // features. "row" reads the cached sample; "block" would cache it a second time (and warn).
         KMeansModel model = new KMeans().setK(k).setSeed(config.seed()).setMaxIter(config.maxIterations())
-            .setFeaturesCol(FEATURES).setPredictionCol(INDEX).fit(sample);
+            .setSolver("row").setFeaturesCol(FEATURES).setPredictionCol(INDEX).fit(sample);
         // fewer distinct points than k give fewer centres; one centre has no silhouette
         double score = model.clusterCenters().length < 2 ? Double.NaN : silhouette.evaluate(model.transform(sample));
         byK.put(k, score);

@@ -239,6 +239,46 @@ class CustomerSegmentsTest {
     assertEquals(450 / sdSpend, b.standardized()[0], 1e-9);
   }
 
+  /** Planted centres (spend, visits) of unequal groups: D is 1/15 of the customers. */
+  private static final double[][] UNEQUAL_CENTRES = {{100, 2}, {1000, 2}, {550, 20}, {1000, 20}};
+  private static final int[] UNEQUAL_SIZES = {600, 500, 300, 100};
+
+  /**
+   * k chosen and fitted on a sample of ~13% of 1500 customers (D then has ~13 sample points), yet
+   * the silhouette still finds the 4 groups and every customer, sampled or not, lands in its own
+   * group's cluster. Jitter (j·7 mod 11 − 5)·(8, 0.3) stays within ±40 spend and ±1.5 visits of
+   * the centre, far less than the gaps between centres (450 spend, 18 visits).
+   */
+  @Test
+  void aSmallSampleChoosesKAndAssignsEveryCustomer() {
+    List<Row> rows = new ArrayList<>();
+    for (int g = 0; g < UNEQUAL_CENTRES.length; g++) {
+      for (int j = 0; j < UNEQUAL_SIZES[g]; j++) {
+        double u = (j * 7) % 11 - 5;
+        rows.add(RowFactory.create(String.format("%c%03d", 'A' + g, j), UNEQUAL_CENTRES[g][0] + 8 * u,
+            UNEQUAL_CENTRES[g][1] + 0.3 * u));
+      }
+    }
+    CustomerSegments.Result result = CustomerSegments.assign(SharedSpark.spark().createDataFrame(rows, CLUSTER_CRM),
+        clusterSettings("customers.clusters.k-max=5", "customers.clusters.sample-size=200"));
+    CustomerSegments.Clustering c = result.clustering();
+    assertEquals(4, c.k(), "silhouette by k: " + c.silhouetteByK());
+    assertEquals(1500, c.clusterable());
+    assertTrue(c.fitted() > 140 && c.fitted() < 260, "fitted " + c.fitted());
+
+    Map<String, String> byCustomer = assignment(result.customers());
+    Set<String> clustersSeen = new HashSet<>();
+    for (int g = 0; g < UNEQUAL_CENTRES.length; g++) {
+      Set<String> ids = new HashSet<>();
+      for (int j = 0; j < UNEQUAL_SIZES[g]; j++) {
+        ids.add(byCustomer.get(String.format("%c%03d", 'A' + g, j)));
+      }
+      assertEquals(1, ids.size(), "group " + (char) ('A' + g) + " is one cluster: " + ids);
+      clustersSeen.addAll(ids);
+    }
+    assertEquals(4, clustersSeen.size(), "each group its own cluster");
+  }
+
   @Test
   void rerunsAgreeWhateverThePartitioning() {
     Settings k3 = clusterSettings("customers.clusters.k=3");
