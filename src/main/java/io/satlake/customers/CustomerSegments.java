@@ -211,6 +211,8 @@ public final class CustomerSegments {
 
   private record Fit(KMeansModel model, double silhouette, Map<Integer, Double> silhouetteByK, long sampled) {}
 
+  private record Scored(KMeansModel model, double silhouette) {}
+
   /**
    * Fits on about sample-size customers chosen by a hash of (seed, customer id), hash-partitioned
    * and sorted by it, so the same customers give the same model whatever the input's partitioning.
@@ -235,23 +237,43 @@ public final class CustomerSegments {
         }
       }
       ClusteringEvaluator silhouette = new ClusteringEvaluator().setFeaturesCol(FEATURES).setPredictionCol(INDEX);
-      Map<Integer, Double> byK = new LinkedHashMap<>();
-      KMeansModel best = null;
-      double bestScore = Double.NEGATIVE_INFINITY;
-      for (int k : ks) {
-        // The solver is named, not left to "auto", which spends a Spark job per fit probing the
-        // features. "row" reads the cached sample; "block" would cache it a second time (and warn).
-        KMeansModel model = new KMeans().setK(k).setSeed(config.seed()).setMaxIter(config.maxIterations())
-            .setSolver("row").setFeaturesCol(FEATURES).setPredictionCol(INDEX).fit(sample);
-        // fewer distinct points than k give fewer centres; one centre has no silhouette
-        double score = model.clusterCenters().length < 2 ? Double.NaN : silhouette.evaluate(model.transform(sample));
-        byK.put(k, score);
-        if (best == null || score > bestScore) { // ties keep the smaller k
-          best = model;
-          bestScore = score;
+      // The fits are independent: run concurrently, their many one-task Spark jobs (k-means||
+      // start, iterations, silhouette) overlap instead of queueing one after another. Each fit
+      // is seeded, so the result is the same as fitting one k after another.
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(ks.size());
+      Map<Integer, java.util.concurrent.Future<Scored>> fits = new LinkedHashMap<>();
+      try {
+        for (int k : ks) {
+          fits.put(k, pool.submit(() -> {
+            // The solver is named, not left to "auto", which spends a Spark job per fit probing the
+            // features. "row" reads the cached sample; "block" would cache it a second time (and warn).
+            KMeansModel model = new KMeans().setK(k).setSeed(config.seed()).setMaxIter(config.maxIterations())
+                .setSolver("row").setFeaturesCol(FEATURES).setPredictionCol(INDEX).fit(sample);
+            // fewer distinct points than k give fewer centres; one centre has no silhouette
+            return new Scored(model, model.clusterCenters().length < 2 ? Double.NaN
+                : silhouette.evaluate(model.transform(sample)));
+          }));
         }
+        Map<Integer, Double> byK = new LinkedHashMap<>();
+        KMeansModel best = null;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (int k : ks) {
+          Scored fit = fits.get(k).get();
+          byK.put(k, fit.silhouette());
+          if (best == null || fit.silhouette() > bestScore) { // ties keep the smaller k
+            best = fit.model();
+            bestScore = fit.silhouette();
+          }
+        }
+        return new Fit(best, bestScore, byK, sampled);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while fitting clusters", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      } finally {
+        pool.shutdownNow();
       }
-      return new Fit(best, bestScore, byK, sampled);
     } finally {
       sample.unpersist();
     }
