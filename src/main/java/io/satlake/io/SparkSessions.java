@@ -30,6 +30,10 @@ public final class SparkSessions {
     // write. Our logs hold one commit per run date, checkpointed every 10: a few tasks are plenty,
     // and 50 per table made the writes of a run's small tables several seconds slower.
     conf.setIfMissing("spark.databricks.delta.snapshotPartitions", "4");
+    // Every response id (and customer key) of response_facts is unique: Parquet would fill a
+    // dictionary for each row group and then throw it away.
+    conf.setIfMissing("spark.hadoop.parquet.enable.dictionary#response_id", "false");
+    conf.setIfMissing("spark.hadoop.parquet.enable.dictionary#customer_key", "false");
     s.conf().forEach(conf::set);
     SparkSession.Builder builder = SparkSession.builder().config(conf);
     switch (s.catalog()) {
