@@ -21,6 +21,7 @@ import io.satlake.drivers.DriverImportance;
 import io.satlake.drivers.PriorityMatrix;
 import io.satlake.io.DeltaSink;
 import io.satlake.io.OutputTables;
+import io.satlake.io.Scratch;
 import io.satlake.io.Sources;
 import io.satlake.io.TableSpec;
 import io.satlake.metrics.SatisfactionIndex;
@@ -53,8 +54,9 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * The nightly job: sources → validate → enrich → analyse → sinks. The stages are the pure
- * {@code Dataset -> Dataset} functions of their packages; this class only wires them, caches
- * the one Dataset several stages read, and does the I/O at both ends.
+ * {@code Dataset -> Dataset} functions of their packages; this class only wires them, computes
+ * the one Dataset several stages read once (into the run's {@link Scratch} folder), and does the
+ * I/O at both ends.
  */
 public final class SatisfactionPipeline {
   private final SparkSession spark;
@@ -86,11 +88,15 @@ public final class SatisfactionPipeline {
     Dataset<Row> classified = ResponseValidator.classify(rawResponses.frame(), settings, rawResponses.segmentColumns());
     Dataset<Row> responses = ResponseValidator.withRawRecord(
         CrmEnricher.enrich(classified, customers.customers(), settings, segments), "response_id");
-    Dataset<Row> facts = ResponseValidator.split(responses).accepted().filter(inWindow(window))
+    return new Analysis(responses, crm, facts(responses, settings, window), customers);
+  }
+
+  /** The accepted responses in the window, with their period and satisfaction index. */
+  static Dataset<Row> facts(Dataset<Row> responses, Settings settings, DateRange window) {
+    return ResponseValidator.split(responses).accepted().filter(inWindow(window))
         .withColumn(SegmentScores.PERIOD_START,
             date_trunc(settings.periodGrain().sqlUnit(), col("survey_date")).cast(DataTypes.DateType))
         .withColumn(Settings.SATISFACTION_INDEX, SatisfactionIndex.of(settings));
-    return new Analysis(responses, crm, facts, customers);
   }
 
   public RunResult run(LocalDate runDate, String runId) {
@@ -109,22 +115,26 @@ public final class SatisfactionPipeline {
 
     // The CRM is cached before the customer segments read it (quantiles, KMeans sample, profiles).
     Dataset<Row> crm = CrmValidator.classify(rawCrm, settings, crmSegments).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> responses = null;
+    Scratch scratch = new Scratch(spark, settings, runId);
     try {
       Counts crmCounts = clock.time("validate_crm", () -> counts(crm, lit(false), lit(false)).counts(),
           c -> rowCounts("CRM", c));
       CustomerSegments.Result customers = clock.time("customer_segments",
           () -> CustomerSegments.assign(ResponseValidator.split(crm).accepted(), settings));
       Analysis analysis = analyse(rawResponses, crm, customers, settings, window);
-      responses = analysis.responses().persist(StorageLevel.MEMORY_AND_DISK());
-      Dataset<Row> cachedResponses = responses;
+      // Every later stage reads the classified, enriched responses: they are computed once.
       Column accepted = col(ResponseValidator.REASON).isNull();
-      ReconciledCounts responseCounts = clock.time("validate_responses", () -> counts(cachedResponses,
-          accepted.and(inWindow(window)), accepted.and(col(CrmEnricher.MATCHED).equalTo(false))),
-          c -> String.format(Locale.ROOT, "%s; %,d in window, %,d not in CRM", rowCounts("responses", c.counts()),
-              c.inWindow(), c.unmatched()));
+      ValidatedResponses validated = clock.time("validate_responses", () -> {
+        Dataset<Row> rows = scratch.materialize("responses", analysis.responses());
+        return new ValidatedResponses(rows, counts(rows, accepted.and(inWindow(window)),
+            accepted.and(col(CrmEnricher.MATCHED).equalTo(false))));
+      }, v -> String.format(Locale.ROOT, "%s; %,d in window, %,d not in CRM",
+          rowCounts("responses", v.counts().counts()), v.counts().inWindow(), v.counts().unmatched()));
+      Dataset<Row> responses = validated.rows();
+      ReconciledCounts responseCounts = validated.counts();
       // The customers as joined (derived tiers and clusters included) are the population raked to.
-      SurveyWeights.Weighted weighted = clock.time("weighting", () -> SurveyWeights.compute(analysis.facts(),
+      Dataset<Row> windowFacts = facts(responses, settings, window);
+      SurveyWeights.Weighted weighted = clock.time("weighting", () -> SurveyWeights.compute(windowFacts,
           customers.customers(), settings, crmSegments, runDate, runId));
       Dataset<Row> facts = weighted.facts();
       ScoreStates states = clock.time("segment_scores", () -> SegmentScores.states(facts, settings));
@@ -184,9 +194,7 @@ public final class SatisfactionPipeline {
           responseCounts.unmatched(), scores, correlations, alertRows, Alerts.anyCritical(alerts), locations,
           importance.warnings());
     } finally {
-      if (responses != null) {
-        responses.unpersist();
-      }
+      scratch.close();
       crm.unpersist();
     }
   }
@@ -206,6 +214,8 @@ public final class SatisfactionPipeline {
   }
 
   private record ReconciledCounts(Counts counts, long inWindow, long unmatched) {}
+
+  private record ValidatedResponses(Dataset<Row> rows, ReconciledCounts counts) {}
 
   /** One small aggregation: rows per reason (NULL = accepted), plus two flags summed over rows. */
   private static ReconciledCounts counts(Dataset<Row> classified, Column inWindow, Column unmatched) {

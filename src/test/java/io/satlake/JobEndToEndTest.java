@@ -174,6 +174,15 @@ class JobEndToEndTest {
   }
 
   @Test
+  void everyRunDeletesItsScratchFolder() throws Exception {
+    Path scratch = dir.resolve("warehouse/_scratch");
+    assertTrue(java.nio.file.Files.isDirectory(scratch), "the runs wrote their responses under " + scratch);
+    try (var left = java.nio.file.Files.list(scratch)) {
+      assertEquals(List.of(), left.toList());
+    }
+  }
+
+  @Test
   void responseFactsCarryNoFreeTextOrRawCustomerId() {
     List<String> columns = List.of(spark.table(DB + ".response_facts").columns());
     assertFalse(columns.contains("comment"));

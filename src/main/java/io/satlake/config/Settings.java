@@ -23,6 +23,7 @@ public record Settings(
     UnmatchedPolicy unmatchedPolicy,
     String warehouse,
     String database,
+    String scratchDir,
     SparkSettings spark,
     Weighting weighting,
     JdbcInput crmJdbc,

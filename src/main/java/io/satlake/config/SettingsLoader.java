@@ -163,6 +163,8 @@ public final class SettingsLoader {
     int rankBins = intAtLeast("satlake.correlations.rank-bins", 2);
     String warehouse = string("satlake.warehouse");
     String database = identifier("satlake.database");
+    String scratch = optionalString("satlake.scratch-dir");
+    String scratchDir = scratch != null ? scratch : warehouse == null ? null : warehouse + "/_scratch";
     SparkSettings spark = new SparkSettings(
         string("satlake.spark.master"),
         string("satlake.spark.app-name"),
@@ -188,7 +190,8 @@ public final class SettingsLoader {
     return new Settings(
         new ResponsesInput(responses.path(), responses.format(), responses.columns(), dimensionSources,
             responses.dateFormat()),
-        crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, rankBins, policy, warehouse, database, spark,
+        crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, rankBins, policy, warehouse, database, scratchDir,
+        spark,
         weighting, crmJdbc, bi, customers, tracking, hash(config.getConfig(ROOT)), importance);
   }
 

@@ -45,6 +45,12 @@ class ServiceSettingsTest {
   }
 
   @Test
+  void scratchLivesUnderTheWarehouseUnlessConfigured() {
+    assertEquals("/data/lake/_scratch", load("warehouse=/data/lake").scratchDir());
+    assertEquals("hdfs:///tmp/satlake", load("warehouse=/data/lake", "scratch-dir=\"hdfs:///tmp/satlake\"").scratchDir());
+  }
+
+  @Test
   void biViewsGoToSatlakeBiUnlessSwitchedOff() {
     assertEquals("satlake_bi", load().bi().viewsDatabase());
     assertNull(load("bi.views-database=null").bi().viewsDatabase());
