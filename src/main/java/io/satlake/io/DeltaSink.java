@@ -180,8 +180,7 @@ public final class DeltaSink {
           .append(c.type().sql()).append(" COMMENT '").append(sqlString(c.comment())).append('\'');
     }
     ddl.append(") USING DELTA");
-    if (spec.columns().stream().anyMatch(c -> c.name().equals("run_date"))
-        && !spec.name().equals(OutputTables.RUN_LOG)) {
+    if (spec.partitioned()) {
       ddl.append(" PARTITIONED BY (run_date)");
     }
     ddl.append(" COMMENT '").append(sqlString(spec.comment())).append("' LOCATION '")

@@ -23,6 +23,11 @@ public record TableSpec(String name, String comment, List<ColumnSpec> columns, M
 
   public record ColumnSpec(String name, DataType type, String comment) {}
 
+  /** Tables keyed by run date are partitioned by it (a rerun replaces one partition); the run log is not. */
+  public boolean partitioned() {
+    return !name.equals(OutputTables.RUN_LOG) && columns.stream().anyMatch(c -> c.name().equals("run_date"));
+  }
+
   public StructType schema() {
     List<StructField> fields = new ArrayList<>();
     for (ColumnSpec c : columns) {
