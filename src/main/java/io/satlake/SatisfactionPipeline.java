@@ -132,8 +132,8 @@ public final class SatisfactionPipeline {
           rowCounts("responses", v.counts().counts()), v.counts().inWindow(), v.counts().unmatched()));
       Dataset<Row> responses = validated.rows();
       ReconciledCounts responseCounts = validated.counts();
-      // The customers as joined (derived tiers and clusters included) are the population raked to.
       Dataset<Row> windowFacts = facts(responses, settings, window);
+      // The customers as joined (derived tiers and clusters included) are the population raked to.
       SurveyWeights.Weighted weighted = clock.time("weighting", () -> SurveyWeights.compute(windowFacts,
           customers.customers(), settings, crmSegments, runDate, runId));
       Dataset<Row> facts = weighted.facts();

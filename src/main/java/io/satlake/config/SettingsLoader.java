@@ -164,6 +164,9 @@ public final class SettingsLoader {
     String warehouse = string("satlake.warehouse");
     String database = identifier("satlake.database");
     String scratch = optionalString("satlake.scratch-dir");
+    if (scratch != null && scratch.isBlank()) {
+      problems.add("satlake.scratch-dir: must name a folder, or be null for <warehouse>/_scratch");
+    }
     String scratchDir = scratch != null ? scratch : warehouse == null ? null : warehouse + "/_scratch";
     SparkSettings spark = new SparkSettings(
         string("satlake.spark.master"),

@@ -48,6 +48,8 @@ class ServiceSettingsTest {
   void scratchLivesUnderTheWarehouseUnlessConfigured() {
     assertEquals("/data/lake/_scratch", load("warehouse=/data/lake").scratchDir());
     assertEquals("hdfs:///tmp/satlake", load("warehouse=/data/lake", "scratch-dir=\"hdfs:///tmp/satlake\"").scratchDir());
+    SatlakeException blank = assertThrows(SatlakeException.class, () -> load("scratch-dir=\"\""));
+    assertTrue(blank.getMessage().contains("satlake.scratch-dir: must name a folder"), blank.getMessage());
   }
 
   @Test
