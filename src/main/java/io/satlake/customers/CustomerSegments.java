@@ -23,6 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.spark.ml.clustering.KMeans;
 import org.apache.spark.ml.clustering.KMeansModel;
 import org.apache.spark.ml.evaluation.ClusteringEvaluator;
@@ -240,8 +244,8 @@ public final class CustomerSegments {
       // The fits are independent: run concurrently, their many one-task Spark jobs (k-means||
       // start, iterations, silhouette) overlap instead of queueing one after another. Each fit
       // is seeded, so the result is the same as fitting one k after another.
-      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(ks.size());
-      Map<Integer, java.util.concurrent.Future<Scored>> fits = new LinkedHashMap<>();
+      ExecutorService pool = Executors.newFixedThreadPool(ks.size());
+      Map<Integer, Future<Scored>> fits = new LinkedHashMap<>();
       try {
         for (int k : ks) {
           fits.put(k, pool.submit(() -> {
@@ -269,7 +273,7 @@ public final class CustomerSegments {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while fitting clusters", e);
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
       } finally {
         pool.shutdownNow();

@@ -10,11 +10,11 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.log;
 import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.shiftleft;
-import static org.apache.spark.sql.functions.unix_date;
-import static org.apache.spark.sql.functions.xxhash64;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.unix_date;
 import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import io.satlake.config.Identifiers;
 import io.satlake.config.Settings;
