@@ -73,8 +73,8 @@ public final class CrmValidator {
     columns.add(reason.as(ResponseValidator.REASON));
     columns.add(detail.as(ResponseValidator.DETAIL));
     columns.addAll(List.of(col(Sources.RAW), col(Sources.CORRUPT_RECORD), col(Sources.INPUT_POSITION)));
-    return ResponseValidator.withRawRecord(ResponseValidator.finish(raw.select(columns.toArray(Column[]::new)),
-        "customer_id", RejectReason.DUPLICATE_CUSTOMER_ID), "customer_id");
+    return ResponseValidator.withRawRecord(ResponseValidator.finish(raw, columns, customerId.text(), "customer_id",
+        RejectReason.DUPLICATE_CUSTOMER_ID), "customer_id");
   }
 
   /** A present value that does not parse is bad; the detail names the field and its text. */

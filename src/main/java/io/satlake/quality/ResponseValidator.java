@@ -110,36 +110,50 @@ public final class ResponseValidator {
     columns.add(reason.as(REASON));
     columns.add(detail.as(DETAIL));
     columns.addAll(List.of(col(Sources.RAW), col(Sources.CORRUPT_RECORD), col(Sources.INPUT_POSITION)));
-    return finish(raw.select(columns.toArray(Column[]::new)), "response_id", RejectReason.DUPLICATE_RESPONSE_ID);
+    return finish(raw, columns, responseId.text(), "response_id", RejectReason.DUPLICATE_RESPONSE_ID);
   }
 
   /**
-   * Marks every copy of a key after the first in input order (among rows with no reason yet) as
-   * a duplicate. Keeps the raw struct and corrupt record for {@link #withRawRecord}.
+   * Classifies the raw rows with {@code columns} and marks every copy of a key after the first in
+   * input order (among rows with no reason yet) as a duplicate. Keeps the raw struct and corrupt
+   * record for {@link #withRawRecord}.
    *
-   * @param classified typed columns, the key, {@link #REASON}, {@link #DETAIL} and the raw shape
-   *     of {@link Sources} (raw struct, corrupt record, input position)
+   * <p>Keys seen more than once are found from the key column alone, so the full classification
+   * of every row runs once, in the returned rows. Only rows carrying such a key (few in any sane
+   * input, and none in most) are classified a second time, to find the first valid copy; with no
+   * repeated key, adaptive execution skips that scan altogether.
+   *
+   * @param raw the raw shape of {@link Sources} (raw struct, corrupt record, input position)
+   * @param columns typed columns, the key, {@link #REASON}, {@link #DETAIL} and the raw shape
+   * @param rawKey the key as {@code columns} compute it, from the raw columns
    */
-  static Dataset<Row> finish(Dataset<Row> classified, String key, RejectReason duplicate) {
-    // Only key and position are shuffled to find repeated keys (not whole rows, as a window
-    // would); the repeated keys, few in any sane input, are broadcast back.
-    Dataset<Row> repeated = classified.filter(col(REASON).isNull())
-        .groupBy(col(key).as(REPEATED_KEY))
-        .agg(min(col(Sources.INPUT_POSITION)).as(FIRST_POSITION), count(lit(1)).as("copies"))
+  static Dataset<Row> finish(Dataset<Row> raw, List<Column> columns, Column rawKey, String key,
+      RejectReason duplicate) {
+    Column[] select = columns.toArray(Column[]::new);
+    Dataset<Row> repeatedKeys = raw.select(rawKey.as(REPEATED_KEY))
+        .filter(col(REPEATED_KEY).isNotNull())
+        .groupBy(col(REPEATED_KEY))
+        .agg(count(lit(1)).as("copies"))
         .filter(col("copies").gt(1))
         .drop("copies");
-    Dataset<Row> joined = classified.join(broadcast(repeated), col(key).equalTo(col(REPEATED_KEY)), "left");
+    Dataset<Row> firstValid = raw.join(broadcast(repeatedKeys), rawKey.equalTo(col(REPEATED_KEY)), "left_semi")
+        .select(select)
+        .filter(col(REASON).isNull())
+        .groupBy(col(key).as(REPEATED_KEY))
+        .agg(min(col(Sources.INPUT_POSITION)).as(FIRST_POSITION));
+    Dataset<Row> classified = raw.select(select);
+    Dataset<Row> joined = classified.join(broadcast(firstValid), col(key).equalTo(col(REPEATED_KEY)), "left");
     Column isDuplicate = col(REASON).isNull().and(col(FIRST_POSITION).isNotNull())
         .and(col(Sources.INPUT_POSITION).notEqual(col(FIRST_POSITION)));
-    List<Column> columns = new ArrayList<>();
+    List<Column> output = new ArrayList<>();
     for (String name : classified.columns()) {
       if (!List.of(REASON, DETAIL, Sources.INPUT_POSITION).contains(name)) {
-        columns.add(col(name));
+        output.add(col(name));
       }
     }
-    columns.add(when(isDuplicate, lit(duplicate.name())).otherwise(col(REASON)).as(REASON));
-    columns.add(when(isDuplicate, concat(lit(key + "="), col(key))).otherwise(col(DETAIL)).as(DETAIL));
-    return joined.select(columns.toArray(Column[]::new));
+    output.add(when(isDuplicate, lit(duplicate.name())).otherwise(col(REASON)).as(REASON));
+    output.add(when(isDuplicate, concat(lit(key + "="), col(key))).otherwise(col(DETAIL)).as(DETAIL));
+    return joined.select(output.toArray(Column[]::new));
   }
 
   /**

@@ -110,6 +110,36 @@ class ValidationTest {
   }
 
   @Test
+  void anInvalidCopyNeverDisplacesAValidOne() {
+    Path copies = TestInputs.csv(dir, "copies",
+        "response_id,customer_id,survey_date,channel,nps,csat,ces,dim_quality,complaint_category,comment",
+        "d1,c1,2025-01-15,web,11,5,2,7,,", // invalid first copy ...
+        "d1,c1,2025-01-16,web,9,5,2,7,,", // ... so this valid one is kept
+        "d2,c1,2025-01-15,web,8,4,2,7,,", // kept: the first of three valid copies
+        "d2,c1,2025-01-16,web,7,4,2,7,,",
+        "d2,c1,2025-01-17,web,6,4,2,7,,",
+        "d3,c1,2025-01-15,web,11,5,2,7,,", // two invalid copies: each keeps its own reason
+        "d3,c1,2025-01-16,web,12,5,2,7,,",
+        "d4,c1,2025-01-15,web,5,5,2,7,,", // a valid first copy, then an invalid one
+        "d4,c1,2025-01-16,web,,,,,,",
+        "d5,c1,2025-01-15,web,10,5,2,7,,"); // unique
+    SatisfactionPipeline.Analysis analysis = analyse(TestInputs.small(copies, crm, dir.resolve("wh-copies")));
+
+    assertRows(reasons(analysis),
+            new Object[] {"d1", "SCORE_OUT_OF_RANGE", "nps=11"},
+            new Object[] {"d2", "DUPLICATE_RESPONSE_ID", "response_id=d2"},
+            new Object[] {"d2", "DUPLICATE_RESPONSE_ID", "response_id=d2"},
+            new Object[] {"d3", "SCORE_OUT_OF_RANGE", "nps=11"},
+            new Object[] {"d3", "SCORE_OUT_OF_RANGE", "nps=12"},
+            new Object[] {"d4", "NO_SCORES", "no nps, csat, ces or dimension rating"});
+    assertRows(analysis.facts().select("response_id", "nps"),
+            new Object[] {"d1", 9},
+            new Object[] {"d2", 8},
+            new Object[] {"d4", 5},
+            new Object[] {"d5", 10});
+  }
+
+  @Test
   void crmRowsAreValidatedAndDeduplicated() {
     Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"));
     SatisfactionPipeline.Analysis analysis = analyse(settings);
