@@ -10,6 +10,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -206,10 +207,10 @@ final class CorrelationSums {
     Sums overall = new Sums(layout);
     result.put(new Segment(-1, ""), overall);
     int first = levels == 0 ? 0 : 1;
-    // Per level, the accumulators by segment value; keys are copied (rows reuse their buffers).
-    List<HashMap<UTF8String, Sums>> byValue = new java.util.ArrayList<>();
+    // Per level, the accumulators by segment value.
+    List<SegmentIndex> byValue = new java.util.ArrayList<>();
     for (int l = 0; l < levels; l++) {
-      byValue.add(new HashMap<>());
+      byValue.add(new SegmentIndex(layout));
     }
     Sums[] targetsOf = new Sums[levels + 1 - first];
     int[] targetIndex = new int[targets];
@@ -222,14 +223,7 @@ final class CorrelationSums {
         targetsOf[0] = overall;
       }
       for (int l = 0; l < levels; l++) {
-        UTF8String value = row.isNullAt(l) ? null : row.getUTF8String(l);
-        HashMap<UTF8String, Sums> segments = byValue.get(l);
-        Sums sums = segments.get(value);
-        if (sums == null) {
-          sums = new Sums(layout);
-          segments.put(value == null ? null : value.clone(), sums);
-        }
-        targetsOf[l + 1 - first] = sums;
+        targetsOf[l + 1 - first] = byValue.get(l).sums(row.isNullAt(l) ? null : row.getUTF8String(l));
       }
       for (int d = 0; d < drivers; d++) {
         double value = row.getDouble(levels + targets + d);
@@ -270,14 +264,96 @@ final class CorrelationSums {
       }
     }
     if (levels > 0) {
-      byValue.get(0).values().forEach(overall::merge);
+      byValue.get(0).forEach((value, sums) -> overall.merge(sums));
     }
     for (int l = 0; l < levels; l++) {
-      for (Map.Entry<UTF8String, Sums> e : byValue.get(l).entrySet()) {
-        result.put(new Segment(l, e.getKey() == null ? null : e.getKey().toString()), e.getValue());
-      }
+      int level = l;
+      byValue.get(l).forEach((value, sums) -> result.put(new Segment(level, value), sums));
     }
     return result;
+  }
+
+  /**
+   * One level's accumulators by segment value. Looked up for every row and level, so it avoids
+   * what made a HashMap of UTF8String the loop's largest cost (a Murmur3 hash of the bytes on
+   * every lookup): values are hashed from their length and first and last 8 bytes, in an
+   * open-addressing table, and confirmed by comparing the bytes.
+   */
+  private static final class SegmentIndex {
+    private final Layout layout;
+    private UTF8String[] keys = new UTF8String[16];
+    private Sums[] sums = new Sums[16];
+    private int size;
+    private Sums nullSums;
+
+    SegmentIndex(Layout layout) {
+      this.layout = layout;
+    }
+
+    /** The value's accumulators, created on first sight; the key is copied (rows reuse their buffers). */
+    Sums sums(UTF8String value) {
+      if (value == null) {
+        if (nullSums == null) {
+          nullSums = new Sums(layout);
+        }
+        return nullSums;
+      }
+      int mask = keys.length - 1;
+      for (int at = slot(value, mask); ; at = (at + 1) & mask) {
+        if (keys[at] == null) {
+          keys[at] = value.clone();
+          sums[at] = new Sums(layout);
+          if (++size * 2 > keys.length) {
+            Sums created = sums[at];
+            grow();
+            return created;
+          }
+          return sums[at];
+        }
+        if (keys[at].equals(value)) {
+          return sums[at];
+        }
+      }
+    }
+
+    void forEach(java.util.function.BiConsumer<String, Sums> action) {
+      if (nullSums != null) {
+        action.accept(null, nullSums);
+      }
+      for (int i = 0; i < keys.length; i++) {
+        if (keys[i] != null) {
+          action.accept(keys[i].toString(), sums[i]);
+        }
+      }
+    }
+
+    private void grow() {
+      UTF8String[] oldKeys = keys;
+      Sums[] oldSums = sums;
+      keys = new UTF8String[oldKeys.length * 2];
+      sums = new Sums[oldKeys.length * 2];
+      int mask = keys.length - 1;
+      for (int i = 0; i < oldKeys.length; i++) {
+        if (oldKeys[i] != null) {
+          int at = slot(oldKeys[i], mask);
+          while (keys[at] != null) {
+            at = (at + 1) & mask;
+          }
+          keys[at] = oldKeys[i];
+          sums[at] = oldSums[i];
+        }
+      }
+    }
+
+    private static int slot(UTF8String value, int mask) {
+      int bytes = value.numBytes();
+      long h = value.getPrefix() * 0x9E3779B97F4A7C15L + bytes;
+      if (bytes > 8) {
+        h = (h ^ Platform.getLong(value.getBaseObject(), value.getBaseOffset() + bytes - 8))
+            * 0x9E3779B97F4A7C15L;
+      }
+      return (int) (h ^ (h >>> 32)) & mask;
+    }
   }
 
   private static HashMap<Segment, Sums> mergeInto(HashMap<Segment, Sums> into, HashMap<Segment, Sums> other) {

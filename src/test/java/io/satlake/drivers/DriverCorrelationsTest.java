@@ -153,6 +153,31 @@ class DriverCorrelationsTest {
   }
 
   @Test
+  void everyValueOfAManyValuedLevelGetsItsOwnSegment() {
+    // 60 values with the same length and first 8 bytes, and NULL: the per-level index must grow
+    // past its first size and tell the values apart by their bytes.
+    List<Row> base = randomFacts();
+    List<Row> facts = new ArrayList<>();
+    for (int i = 0; i < base.size(); i++) {
+      Row r = base.get(i);
+      String store = i % 61 == 60 ? null : String.format(java.util.Locale.ROOT, "store_%04d", i % 61);
+      facts.add(RowFactory.create(store, r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)));
+    }
+    List<Row> rows = compute(facts, "min-n=10", "correlations.rank-bins=4096");
+    Dataset<Row> all = SharedSpark.spark().createDataFrame(facts, FACTS);
+    for (String store : new String[] {"store_0000", "store_0031", "store_0059"}) {
+      Matrix m = mllib(all, "csat", store, "pearson");
+      assertEquals(m.apply(0, 2), find(rows, "region", store, "csat", "dim_quality", "pearson").<Double>getAs("r"),
+          1e-9, store);
+      assertEquals(all.filter("crm_matched AND visits IS NOT NULL AND dim_quality IS NOT NULL AND csat IS NOT NULL"
+          + " AND region = '" + store + "'").count(),
+          find(rows, "region", store, "csat", "visits", "pearson").<Long>getAs("n"), store);
+    }
+    assertEquals(61, rows.stream().filter(r -> r.getAs("segment_key").equals("region"))
+        .map(r -> r.<String>getAs("region")).distinct().count());
+  }
+
+  @Test
   void aContinuousDriverWithMoreValuesThanBinsIsRankedInBinsCloseToExact() {
     List<Row> facts = randomFacts();
     List<Row> rows = compute(facts, "min-n=10", "correlations.rank-bins=64");
