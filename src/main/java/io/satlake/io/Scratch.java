@@ -32,7 +32,7 @@ public final class Scratch implements AutoCloseable {
     return spark.read().schema(rows.schema()).parquet(path);
   }
 
-  /** Deletes the run's folder; a failure is only logged, as the run's tables are already written. */
+  /** Deletes the run's folder; a failure is only logged: by then the run has written its tables or already failed. */
   @Override
   public void close() {
     try {
