@@ -39,7 +39,8 @@ final class Benchmark {
       Runs the full nightly job (validation, CRM join, segment scores, correlations, every Delta
       table) K times on the same Parquet input, each run in a fresh JVM with this one's JVM
       options, and prints each run's wall time and stages, the medians, responses per second per
-      core and peak memory (JVM heap sampled every 20 ms, and process RSS).
+      core, peak memory (JVM heap sampled every 20 ms, and process RSS) and where the process's
+      CPU went: Spark tasks, the JIT compiler's threads (Linux) and the rest (driver, GC).
 
       Input: DIR holding responses.parquet and crm.parquet as written by ../shared/bench/gen.sh,
       or responses/ and crm/ as written by `satlake generate --format parquet`. When DIR has
@@ -56,6 +57,9 @@ final class Benchmark {
 
   /** A run in a child JVM writes its figures here (a properties file) for the parent to read. */
   private static final String REPORT = "report";
+  private static final String CPU_PROCESS = "cpu_process";
+  private static final String CPU_TASKS = "cpu_tasks";
+  private static final String CPU_JIT = "cpu_jit";
 
   private Benchmark() {}
 
@@ -94,6 +98,7 @@ final class Benchmark {
           i, repeat, seconds(run, "wall"), seconds(run, "session"), gib(run, "peak_heap_bytes"),
           gib(run, "peak_rss_bytes"));
       out.println("  stages: " + run.getProperty("stages"));
+      out.println(cpuLine("  cpu: ", List.of(run)));
     }
     long read = Long.parseLong(runs.get(0).getProperty("responses_read"));
     double wall = median(runs, "wall");
@@ -102,6 +107,27 @@ final class Benchmark {
         wall, read, read / wall, read / wall / cores, max(runs, "peak_heap_bytes") / (double) (1L << 30),
         max(runs, "peak_rss_bytes") / (double) (1L << 30));
     out.println("median stages: " + medianStages(runs));
+    out.println(cpuLine("median cpu: ", runs));
+  }
+
+  /** Process CPU split into Spark tasks, JIT compiler threads (Linux only) and the rest; medians over runs. */
+  private static String cpuLine(String label, List<Properties> runs) {
+    if (seconds(runs.get(0), CPU_PROCESS) < 0) {
+      return label + "not available on this JVM";
+    }
+    double process = median(runs, CPU_PROCESS);
+    double tasks = median(runs, CPU_TASKS);
+    if (seconds(runs.get(0), CPU_JIT) < 0) {
+      double rest = median(runs.stream().mapToDouble(p -> seconds(p, CPU_PROCESS) - seconds(p, CPU_TASKS))
+          .sorted().toArray());
+      return String.format(Locale.ROOT, "%s%.1f s = Spark tasks %.1f s + driver, JIT compiler, GC and other %.1f s",
+          label, process, tasks, rest);
+    }
+    double jit = median(runs, CPU_JIT);
+    double rest = median(runs.stream()
+        .mapToDouble(p -> seconds(p, CPU_PROCESS) - seconds(p, CPU_TASKS) - seconds(p, CPU_JIT)).sorted().toArray());
+    return String.format(Locale.ROOT, "%s%.1f s = Spark tasks %.1f s + JIT compiler %.1f s + driver, GC and other %.1f s",
+        label, process, tasks, jit, rest);
   }
 
   private record Inputs(String responses, String crm, String layout) {}
@@ -178,10 +204,15 @@ final class Benchmark {
     SparkSession spark = SparkSessions.create(settings);
     double session = (System.nanoTime() - started) / 1e9;
     StageClock clock = new StageClock();
+    CpuBreakdown.TaskCpu taskCpu = new CpuBreakdown.TaskCpu();
+    spark.sparkContext().addSparkListener(taskCpu);
     RunResult result = SatisfactionJob.runJob(spark, settings, runDate, clock);
     // Wall from JVM start: the JVM's own start-up counts, as it would for a nightly run.
     double wall = ManagementFactory.getRuntimeMXBean().getUptime() / 1e3;
+    double processCpu = CpuBreakdown.processSeconds();
+    double jitCpu = CpuBreakdown.jitCompilerSeconds();
     heap.interrupt();
+    spark.stop(); // delivers every pending listener event, so the task total is complete
 
     Properties p = new Properties();
     p.setProperty("wall", String.valueOf(wall));
@@ -189,6 +220,9 @@ final class Benchmark {
     p.setProperty("responses_read", String.valueOf(result.responses().read()));
     p.setProperty("peak_heap_bytes", String.valueOf(heap.peak.get()));
     p.setProperty("peak_rss_bytes", String.valueOf(peakRss()));
+    p.setProperty(CPU_PROCESS, String.valueOf(processCpu));
+    p.setProperty(CPU_TASKS, String.valueOf(taskCpu.seconds()));
+    p.setProperty(CPU_JIT, String.valueOf(jitCpu));
     StringBuilder stages = new StringBuilder();
     clock.seconds().forEach((stage, s) -> stages.append(String.format(Locale.ROOT, "%s=%.1f ", stage, s)));
     p.setProperty("stages", stages.toString().trim());
