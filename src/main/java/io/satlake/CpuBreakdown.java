@@ -12,8 +12,8 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 /**
  * Where a bench run's CPU went: the Spark tasks (their own metrics), HotSpot's JIT compiler
  * threads (Linux /proc; they are not Java threads, so no MXBean sees them) and everything else
- * (driver planning, Delta and metastore work, GC). On 2 cores the compiler alone can take as
- * much CPU as the tasks of a 1M-response run, which no wall-clock stage timing shows.
+ * (driver planning, Delta and metastore work, GC). On 2 cores the compiler takes more CPU than
+ * the tasks of a 1M-response run, which no wall-clock stage timing shows.
  */
 final class CpuBreakdown {
   /** Linux reports thread times in USER_HZ ticks, 100 per second on every platform the JDK runs on. */
@@ -46,7 +46,10 @@ final class CpuBreakdown {
     return -1;
   }
 
-  /** CPU seconds of this process's JIT compiler threads, -1 without /proc (not Linux). */
+  /**
+   * CPU seconds of this process's live JIT compiler threads, -1 without /proc (not Linux). A
+   * compiler thread HotSpot stopped earlier is not counted; it keeps at least one of each kind.
+   */
   static double jitCompilerSeconds() {
     Path tasks = Path.of("/proc/self/task");
     if (!Files.isDirectory(tasks)) {
