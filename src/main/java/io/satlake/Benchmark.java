@@ -115,19 +115,13 @@ final class Benchmark {
     if (seconds(runs.get(0), CPU_PROCESS) < 0) {
       return label + "not available on this JVM";
     }
-    double process = median(runs, CPU_PROCESS);
-    double tasks = median(runs, CPU_TASKS);
-    if (seconds(runs.get(0), CPU_JIT) < 0) {
-      double rest = median(runs.stream().mapToDouble(p -> seconds(p, CPU_PROCESS) - seconds(p, CPU_TASKS))
-          .sorted().toArray());
-      return String.format(Locale.ROOT, "%s%.1f s = Spark tasks %.1f s + driver, JIT compiler, GC and other %.1f s",
-          label, process, tasks, rest);
-    }
-    double jit = median(runs, CPU_JIT);
-    double rest = median(runs.stream()
-        .mapToDouble(p -> seconds(p, CPU_PROCESS) - seconds(p, CPU_TASKS) - seconds(p, CPU_JIT)).sorted().toArray());
-    return String.format(Locale.ROOT, "%s%.1f s = Spark tasks %.1f s + JIT compiler %.1f s + driver, GC and other %.1f s",
-        label, process, tasks, jit, rest);
+    boolean jitKnown = seconds(runs.get(0), CPU_JIT) >= 0;
+    double rest = median(runs.stream().mapToDouble(p -> seconds(p, CPU_PROCESS) - seconds(p, CPU_TASKS)
+        - (jitKnown ? seconds(p, CPU_JIT) : 0)).sorted().toArray());
+    return String.format(Locale.ROOT, "%s%.1f s = Spark tasks %.1f s%s + driver, %sGC and other %.1f s", label,
+        median(runs, CPU_PROCESS), median(runs, CPU_TASKS),
+        jitKnown ? String.format(Locale.ROOT, " + JIT compiler %.1f s", median(runs, CPU_JIT)) : "",
+        jitKnown ? "" : "JIT compiler, ", rest);
   }
 
   private record Inputs(String responses, String crm, String layout) {}

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -301,14 +302,13 @@ final class CorrelationSums {
       int mask = keys.length - 1;
       for (int at = slot(value, mask); ; at = (at + 1) & mask) {
         if (keys[at] == null) {
+          Sums created = new Sums(layout);
           keys[at] = value.clone();
-          sums[at] = new Sums(layout);
+          sums[at] = created;
           if (++size * 2 > keys.length) {
-            Sums created = sums[at];
             grow();
-            return created;
           }
-          return sums[at];
+          return created;
         }
         if (keys[at].equals(value)) {
           return sums[at];
@@ -316,7 +316,7 @@ final class CorrelationSums {
       }
     }
 
-    void forEach(java.util.function.BiConsumer<String, Sums> action) {
+    void forEach(BiConsumer<String, Sums> action) {
       if (nullSums != null) {
         action.accept(null, nullSums);
       }
