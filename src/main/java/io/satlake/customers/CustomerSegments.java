@@ -23,18 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import org.apache.spark.ml.clustering.KMeans;
-import org.apache.spark.ml.clustering.KMeansModel;
-import org.apache.spark.ml.evaluation.ClusteringEvaluator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,16 +38,16 @@ import org.slf4j.LoggerFactory;
  *   <li>Rule tiers (high_value, at_risk, regular) in the configured tier column, from quantiles of
  *       spend, visits and feature usage (Spark's approx_percentile, accuracy {@value
  *       #PERCENTILE_ACCURACY}) and churn.
- *   <li>Behavioural clusters ({@value Customers#CLUSTER}): MLlib KMeans on the z-scores of the
- *       behaviour columns, fitted on a deterministic sample of customers, k configured or chosen
- *       by silhouette; every customer with all columns is then assigned by the model.
+ *   <li>Behavioural clusters ({@value Customers#CLUSTER}): k-means on the z-scores of the
+ *       behaviour columns, fitted on the driver ({@link SampleKMeans}) to a deterministic sample of
+ *       customers, k configured or chosen by silhouette; every customer with all columns is then
+ *       assigned to the nearest centre.
  * </ul>
  *
- * <p>Cost: one aggregation over the CRM for every quantile and moment, the KMeans fits on the
- * cached sample (small and one partition by default: a fit is a few dozen one-task Spark jobs,
- * whatever the CRM's size), and one aggregation for the clusters' sizes and centroids. The
- * assignment is a projection, evaluated when the CRM side of the join is built; responses are not
- * read here.
+ * <p>Cost: one aggregation over the CRM for every quantile and moment, one pass collecting the
+ * sample (the fits then take milliseconds on the driver, whatever the CRM's size), and one
+ * aggregation for the clusters' sizes and centroids. The assignment is a projection, evaluated
+ * when the CRM side of the join is built; responses are not read here.
  */
 public final class CustomerSegments {
   private static final Logger LOG = LoggerFactory.getLogger("satlake");
@@ -67,16 +59,6 @@ public final class CustomerSegments {
   /** A cluster is named after features at least this many standard deviations from the mean. */
   static final double LABEL_MIN_Z = 0.5;
   static final int LABEL_FEATURES = 2;
-  /**
-   * The sample is hash-partitioned into one part per this many customers (at most
-   * {@value #MAX_SAMPLE_PARTITIONS}): a count fixed by the input, so the fit never depends on the
-   * input's layout, and few tasks per KMeans iteration (one at the default sample size, where a
-   * Spark job's fixed cost outweighs the work of an iteration).
-   */
-  private static final int CUSTOMERS_PER_SAMPLE_PARTITION = 50_000;
-  private static final int MAX_SAMPLE_PARTITIONS = 8;
-  private static final String FEATURES = "satlake_features";
-  private static final String INDEX = "satlake_cluster_index";
   private static final String HASH = "satlake_sample_hash";
 
   private CustomerSegments() {}
@@ -152,14 +134,11 @@ public final class CustomerSegments {
             clusterable, columns, largestK, (long) largestK * settings.minN());
         customers = customers.withColumn(Customers.CLUSTER, lit(null).cast(DataTypes.StringType));
       } else {
-        Column features = org.apache.spark.ml.functions.array_to_vector(
-            array(standardized(columns, means, sds).toArray(Column[]::new)));
-        Dataset<Row> withFeatures = customers.withColumn(FEATURES, features);
-        Fit fit = fit(withFeatures, complete, clusterable, config.clusters());
-        customers = fit.model().transform(withFeatures)
-            .withColumn(Customers.CLUSTER, when(complete, col(INDEX).cast(DataTypes.StringType)))
-            .drop(FEATURES, INDEX);
-        clustering = new Clustering(columns, fit.model().clusterCenters().length, config.clusters().k() == 0,
+        List<Column> features = standardized(columns, means, sds);
+        Fit fit = fit(customers, features, complete, clusterable, config.clusters());
+        customers = customers.withColumn(Customers.CLUSTER,
+            when(complete, SampleKMeans.nearestColumn(features, fit.centres()).cast(DataTypes.StringType)));
+        clustering = new Clustering(columns, fit.centres().length, config.clusters().k() == 0,
             fit.silhouette(), fit.silhouetteByK(), fit.sampled(), clusterable,
             profile(customers, columns, means, sds));
         StringBuilder byK = new StringBuilder();
@@ -213,74 +192,49 @@ public final class CustomerSegments {
     return z;
   }
 
-  private record Fit(KMeansModel model, double silhouette, Map<Integer, Double> silhouetteByK, long sampled) {}
-
-  private record Scored(KMeansModel model, double silhouette) {}
+  private record Fit(double[][] centres, double silhouette, Map<Integer, Double> silhouetteByK, long sampled) {}
 
   /**
-   * Fits on about sample-size customers chosen by a hash of (seed, customer id), hash-partitioned
-   * and sorted by it, so the same customers give the same model whatever the input's partitioning.
+   * Fits on about sample-size customers chosen by a hash of (seed, customer id), collected to the
+   * driver (sample-size × columns doubles) in the order of (hash, customer id), so the same
+   * customers give the same model whatever the input's partitioning.
    */
-  private static Fit fit(Dataset<Row> withFeatures, Column complete, long clusterable, Customers.Clusters config) {
+  private static Fit fit(Dataset<Row> customers, List<Column> features, Column complete, long clusterable,
+      Customers.Clusters config) {
     double fraction = Math.min(1.0, (double) config.sampleSize() / clusterable);
     Column hash = xxhash64(lit(config.seed()), col("customer_id"));
-    Dataset<Row> sample = withFeatures.filter(complete.and(pmod(hash, lit(1_000_000_000L)).lt(fraction * 1e9)))
-        .select(col(FEATURES), hash.as(HASH))
-        .repartition((int) Math.min(MAX_SAMPLE_PARTITIONS,
-            1 + Math.min(config.sampleSize(), clusterable) / CUSTOMERS_PER_SAMPLE_PARTITION), col(HASH))
-        .sortWithinPartitions(HASH)
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      long sampled = sample.count();
-      List<Integer> ks = new ArrayList<>();
-      if (config.k() > 0) {
-        ks.add(config.k());
-      } else {
-        for (int k = config.kMin(); k <= config.kMax(); k++) {
-          ks.add(k);
-        }
-      }
-      ClusteringEvaluator silhouette = new ClusteringEvaluator().setFeaturesCol(FEATURES).setPredictionCol(INDEX);
-      // The fits are independent: run concurrently, their many one-task Spark jobs (k-means||
-      // start, iterations, silhouette) overlap instead of queueing one after another. Each fit
-      // is seeded, so the result is the same as fitting one k after another.
-      ExecutorService pool = Executors.newFixedThreadPool(ks.size());
-      Map<Integer, Future<Scored>> fits = new LinkedHashMap<>();
-      try {
-        for (int k : ks) {
-          fits.put(k, pool.submit(() -> {
-            // The solver is named, not left to "auto", which spends a Spark job per fit probing the
-            // features. "row" reads the cached sample; "block" would cache it a second time (and warn).
-            KMeansModel model = new KMeans().setK(k).setSeed(config.seed()).setMaxIter(config.maxIterations())
-                .setSolver("row").setFeaturesCol(FEATURES).setPredictionCol(INDEX).fit(sample);
-            // fewer distinct points than k give fewer centres; one centre has no silhouette
-            return new Scored(model, model.clusterCenters().length < 2 ? Double.NaN
-                : silhouette.evaluate(model.transform(sample)));
-          }));
-        }
-        Map<Integer, Double> byK = new LinkedHashMap<>();
-        KMeansModel best = null;
-        double bestScore = Double.NEGATIVE_INFINITY;
-        for (int k : ks) {
-          Scored fit = fits.get(k).get();
-          byK.put(k, fit.silhouette());
-          if (best == null || fit.silhouette() > bestScore) { // ties keep the smaller k
-            best = fit.model();
-            bestScore = fit.silhouette();
-          }
-        }
-        return new Fit(best, bestScore, byK, sampled);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while fitting clusters", e);
-      } catch (ExecutionException e) {
-        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-      } finally {
-        pool.shutdownNow();
-      }
-    } finally {
-      sample.unpersist();
+    List<Row> rows = new ArrayList<>(customers
+        .filter(complete.and(pmod(hash, lit(1_000_000_000L)).lt(fraction * 1e9)))
+        .select(hash.as(HASH), col("customer_id"), array(features.toArray(Column[]::new)))
+        .collectAsList()); // about sample-size rows, whatever the CRM's size
+    rows.sort(Comparator.<Row>comparingLong(r -> r.getLong(0)).thenComparing(r -> r.getString(1)));
+    double[][] points = new double[rows.size()][];
+    for (int p = 0; p < points.length; p++) {
+      List<Double> values = rows.get(p).getList(2);
+      points[p] = values.stream().mapToDouble(Double::doubleValue).toArray();
     }
+    List<Integer> ks = new ArrayList<>();
+    if (config.k() > 0) {
+      ks.add(config.k());
+    } else {
+      for (int k = config.kMin(); k <= config.kMax(); k++) {
+        ks.add(k);
+      }
+    }
+    Map<Integer, Double> byK = new LinkedHashMap<>();
+    double[][] best = null;
+    double bestScore = Double.NEGATIVE_INFINITY;
+    for (int k : ks) {
+      double[][] centres = SampleKMeans.fit(points, k, config.maxIterations(), config.seed());
+      // fewer distinct points than k give fewer centres; one centre has no silhouette
+      double score = centres.length < 2 ? Double.NaN : SampleKMeans.silhouette(points, centres);
+      byK.put(k, score);
+      if (best == null || score > bestScore) { // ties keep the smaller k
+        best = centres;
+        bestScore = score;
+      }
+    }
+    return new Fit(best, bestScore, byK, points.length);
   }
 
   /** Size and centroid (mean in original units) of every cluster over all assigned customers. */
