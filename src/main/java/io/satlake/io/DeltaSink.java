@@ -97,12 +97,6 @@ public final class DeltaSink {
         .save(location(spec.name()));
   }
 
-  /**
-   * (Re)creates one view per table in {@code viewsDatabase}, listing the table's current columns
-   * (with their comments) explicitly. BI tools read columns through JDBC metadata, and the
-   * metastore holds no columns for a Delta table (delta-io/delta#695); a view's are stored.
-   * Recreated after every run, so columns added by mergeSchema appear in the views too.
-   */
   /** The catalog entry of a view, or null when there is none; metadata only, the view is not resolved. */
   private org.apache.spark.sql.catalyst.catalog.CatalogTable existingView(String database, String name) {
     if (!spark.catalog().tableExists(database, name)) {
@@ -117,6 +111,12 @@ public final class DeltaSink {
     }
   }
 
+  /**
+   * (Re)creates one view per table in {@code viewsDatabase}, listing the table's current columns
+   * (with their comments) explicitly. BI tools read columns through JDBC metadata, and the
+   * metastore holds no columns for a Delta table (delta-io/delta#695); a view's are stored.
+   * Recreated after every run, so columns added by mergeSchema appear in the views too.
+   */
   public void refreshViews(List<TableSpec> specs, String viewsDatabase) {
     spark.sql("CREATE DATABASE IF NOT EXISTS " + Identifiers.quote(viewsDatabase)
         + " COMMENT 'satlake tables as views with explicit columns, for BI tools' LOCATION '"
