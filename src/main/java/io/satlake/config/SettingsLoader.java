@@ -57,6 +57,8 @@ import java.util.function.Supplier;
  */
 public final class SettingsLoader {
   private static final String ROOT = "satlake";
+  /** Customers in the clustering sample, at most: held on the driver as rows while collected. */
+  private static final int MAX_CLUSTER_SAMPLE = 1_000_000;
   /** Subtrees whose keys are the user's own (names of dimensions, Spark settings). */
   private static final Set<String> OPEN_SUBTREES = Set.of(
       "satlake.inputs.responses.dimension-columns", "satlake.satisfaction-index.weights", "satlake.spark.conf",
@@ -592,9 +594,14 @@ public final class SettingsLoader {
     if (kMax < kMin || kMax > 50) {
       problems.add(key + ".clusters.k-max: must be within k-min (" + kMin + ") .. 50 (is " + kMax + ")");
     }
+    int sampleSize = intAtLeast(key + ".clusters.sample-size", 100);
+    if (sampleSize > MAX_CLUSTER_SAMPLE) {
+      problems.add(key + ".clusters.sample-size: at most " + MAX_CLUSTER_SAMPLE
+          + ", the sample is held in the driver's memory (is " + sampleSize + ")");
+    }
     Customers.Clusters clusters = new Customers.Clusters(bool(key + ".clusters.enabled"),
         clusterColumns.isEmpty() ? behaviour : clusterColumns, k, kMin, kMax,
-        intAtLeast(key + ".clusters.sample-size", 100), intAtLeast(key + ".clusters.max-iterations", 1),
+        sampleSize, intAtLeast(key + ".clusters.max-iterations", 1),
         longValue(key + ".clusters.seed"));
     if (segmentDims.contains(Customers.CLUSTER) && !clusters.enabled()) {
       problems.add("satlake.segments.dimensions: '" + Customers.CLUSTER + "' needs " + key + ".clusters.enabled = true");

@@ -315,8 +315,10 @@ class CustomerSegmentsTest {
         "customers.tiers.high-value-top-share=1.5", "customers.clusters.columns=[nope]",
         "customers.tiers.mode=sometimes", "customers.churned-column=\"bad name\"",
         "segments.dimensions=[channel, behaviour_cluster]", "segments.combinations=[]",
-        "segments.correlation-levels=[]", "customers.clusters.enabled=false"));
+        "segments.correlation-levels=[]", "customers.clusters.enabled=false",
+        "customers.clusters.sample-size=1000001"));
     for (String key : List.of("satlake.customers.clusters.k:", "satlake.customers.clusters.k-max:",
+        "satlake.customers.clusters.sample-size:",
         "satlake.customers.tiers.high-value-top-share:", "satlake.customers.clusters.columns:",
         "satlake.customers.tiers.mode:", "satlake.customers.churned-column:", "satlake.segments.dimensions:")) {
       assertTrue(e.getMessage().contains(key), key + " in\n" + e.getMessage());
