@@ -246,8 +246,8 @@ final class Benchmark {
     SparkSession spark = SparkSessions.create(settings);
     // bench's own warehouse has no readers to protect: no retention period
     spark.conf().set("spark.databricks.delta.retentionDurationCheck.enabled", "false");
-    // a few thousand files per table: Spark's defaults (200 shuffle partitions, a listing task
-    // per folder) made this take minutes
+    // two small tables: with Spark's defaults (200 shuffle partitions, a listing task per
+    // folder) these two vacuums took minutes
     spark.conf().set("spark.sql.shuffle.partitions", "2");
     spark.conf().set("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2");
     for (String table : tables) {

@@ -89,14 +89,12 @@ final class SampleKMeans {
     List<double[]> centres = new ArrayList<>();
     centres.add(points[random.nextInt(points.length)]);
     double[] distance = new double[points.length];
+    double total = 0;
     for (int p = 0; p < points.length; p++) {
       distance[p] = squaredDistance(points[p], centres.get(0));
+      total += distance[p];
     }
     while (centres.size() < k) {
-      double total = 0;
-      for (double x : distance) {
-        total += x;
-      }
       if (total == 0) {
         break; // every point is already a centre
       }
@@ -119,6 +117,7 @@ final class SampleKMeans {
       }
       centres.add(chosen);
       distance = chosenDistance;
+      total = chosenTotal;
     }
     return centres.stream().map(double[]::clone).toArray(double[][]::new);
   }
