@@ -8,6 +8,8 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,6 +30,8 @@ public final class DeltaSink {
   private final SparkSession spark;
   private final Settings settings;
   private boolean databaseReady;
+  /** Tables this sink has created or checked: the views after the writes need not check them again. */
+  private final Set<String> readyTables = ConcurrentHashMap.newKeySet();
 
   public DeltaSink(SparkSession spark, Settings settings) {
     this.spark = spark;
@@ -171,6 +175,9 @@ public final class DeltaSink {
 
   /** Creates the database and the (empty) table with its comments on first use. */
   private void ensureTable(TableSpec spec) {
+    if (readyTables.contains(spec.name())) {
+      return;
+    }
     ensureDatabase();
     StringBuilder ddl = new StringBuilder("CREATE TABLE IF NOT EXISTS ")
         .append(qualifiedName(spec.name())).append(" (");
@@ -198,6 +205,7 @@ public final class DeltaSink {
         break;
       }
     }
+    readyTables.add(spec.name());
   }
 
   private static String properties(TableSpec spec) {
