@@ -6,7 +6,11 @@ import io.satlake.config.Identifiers;
 import io.satlake.config.Settings;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +23,8 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.catalog.CatalogTable;
+import scala.collection.JavaConverters;
 
 /**
  * Writes output tables as Delta at {@code <warehouse>/<database>/<table>}, registered in the
@@ -53,7 +59,7 @@ public final class DeltaSink {
    * every write has ended.
    */
   public void replaceRunDate(Map<TableSpec, Dataset<Row>> tables, LocalDate runDate, String runId) {
-    ensureDatabase();
+    noteRegisteredTables(tables.keySet());
     ExecutorService pool = Executors.newFixedThreadPool(tables.size());
     try {
       List<Future<?>> writes = new ArrayList<>();
@@ -101,17 +107,26 @@ public final class DeltaSink {
         .save(location(spec.name()));
   }
 
-  /** The catalog entry of a view, or null when there is none; metadata only, the view is not resolved. */
-  private org.apache.spark.sql.catalyst.catalog.CatalogTable existingView(String database, String name) {
-    if (!spark.catalog().tableExists(database, name)) {
-      return null;
-    }
-    try {
-      return spark.sessionState().catalog().getTableMetadata(
-          new org.apache.spark.sql.catalyst.TableIdentifier(name, scala.Option.apply(database)));
-    } catch (org.apache.spark.sql.catalyst.analysis.NoSuchDatabaseException
-        | org.apache.spark.sql.catalyst.analysis.NoSuchTableException e) { // dropped meanwhile
-      return null;
+  /**
+   * The names the metastore lists in a database, in one round trip (lower case, as the metastore
+   * keeps them). Asking table by table cost one round trip each, and the metastore client serves
+   * one caller at a time: the 13 concurrent writes queued behind it.
+   */
+  private Set<String> registeredNames(String database) {
+    Set<String> names = new HashSet<>();
+    JavaConverters.seqAsJavaList(spark.sessionState().catalog().externalCatalog().listTables(lower(database)))
+        .forEach(name -> names.add(lower(name)));
+    return names;
+  }
+
+  /** Tables the metastore lists and that have no properties to check need no CREATE TABLE IF NOT EXISTS. */
+  private void noteRegisteredTables(Collection<TableSpec> specs) {
+    ensureDatabase();
+    Set<String> registered = registeredNames(settings.database());
+    for (TableSpec spec : specs) {
+      if (spec.properties().isEmpty() && registered.contains(lower(spec.name()))) {
+        readyTables.add(spec.name());
+      }
     }
   }
 
@@ -125,12 +140,24 @@ public final class DeltaSink {
     spark.sql("CREATE DATABASE IF NOT EXISTS " + Identifiers.quote(viewsDatabase)
         + " COMMENT 'satlake tables as views with explicit columns, for BI tools' LOCATION '"
         + sqlString(new Path(warehouseRoot(), viewsDatabase).toString()) + "'");
+    noteRegisteredTables(specs);
+    // the existing views' catalog entries in one round trip (metadata only: a view is not resolved,
+    // which could fail on a stale target)
+    Map<String, CatalogTable> existingViews = new HashMap<>();
+    Set<String> registeredViews = registeredNames(viewsDatabase);
+    List<String> viewed = specs.stream().map(spec -> lower(spec.name())).filter(registeredViews::contains).toList();
+    if (!viewed.isEmpty()) {
+      JavaConverters.seqAsJavaList(spark.sessionState().catalog().externalCatalog()
+          .getTablesByName(lower(viewsDatabase), JavaConverters.asScalaBuffer(viewed).toSeq()))
+          .forEach(view -> existingViews.put(lower(view.identifier().table()), view));
+    }
     for (TableSpec spec : specs) {
       ensureTable(spec);
       List<String> declared = new ArrayList<>();
       List<String> selected = new ArrayList<>();
       List<String> wanted = new ArrayList<>();
-      for (var field : spark.table(qualifiedName(spec.name())).schema().fields()) {
+      // the table's current schema from its Delta log (the metastore keeps none for a Delta table)
+      for (var field : spark.read().format("delta").load(location(spec.name())).schema().fields()) {
         String comment = field.getComment().isDefined() ? field.getComment().get() : "";
         declared.add(Identifiers.quote(field.name()) + " COMMENT '" + sqlString(comment) + "'");
         selected.add(Identifiers.quote(field.name()));
@@ -140,8 +167,7 @@ public final class DeltaSink {
       String query = "SELECT " + String.join(", ", selected) + " FROM " + qualifiedName(spec.name());
       // Spark replaces a view by dropping and creating it: a BI query in between would fail. So an
       // unchanged view (the nightly case) is left alone; only a new or changed one is (re)created.
-      // The check reads catalog metadata only: resolving the view could fail on a stale target.
-      var existing = existingView(viewsDatabase, spec.name());
+      CatalogTable existing = existingViews.get(lower(spec.name()));
       if (existing != null) {
         List<String> current = new ArrayList<>();
         for (var field : existing.schema().fields()) {
@@ -222,6 +248,10 @@ public final class DeltaSink {
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot resolve warehouse " + settings.warehouse(), e);
     }
+  }
+
+  private static String lower(String name) {
+    return name.toLowerCase(Locale.ROOT);
   }
 
   private static String sqlString(String s) {
