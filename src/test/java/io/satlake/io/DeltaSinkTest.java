@@ -1,6 +1,7 @@
 package io.satlake.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,7 +73,7 @@ class DeltaSinkTest {
 
     // dropped from the metastore only (the table has a LOCATION, so its data stays): registered again
     spark.sql("DROP TABLE sink_registration.facts");
-    assertTrue(!spark.catalog().tableExists("sink_registration", "facts"));
+    assertFalse(spark.catalog().tableExists("sink_registration", "facts"));
     new DeltaSink(spark, settings).replaceRunDate(Map.of(spec, rows("r3", 4, 5)), RUN_DATE, "r3");
     assertTrue(spark.catalog().tableExists("sink_registration", "facts"));
     assertEquals(List.of(4, 5), spark.table("sink_registration.facts").orderBy("x").select("x")
