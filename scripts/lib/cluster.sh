@@ -53,7 +53,10 @@ local_cluster_start() {
   dir=$(cluster_dir)
   port="${SATLAKE_MASTER_PORT:-7077}"
   webui="${SATLAKE_MASTER_WEBUI_PORT:-8080}"
-  workers=2
+  workers="${SATLAKE_WORKERS:-2}"
+  case "$workers" in
+    ''|*[!0-9]*|0*) die "SATLAKE_WORKERS: '$workers' is not a number of workers (1 or more)" ;;
+  esac
   if alive "$dir/master.pid" && [ "$(alive_workers)" = "$workers" ]; then
     echo "local cluster already running"
     local_cluster_status
