@@ -55,27 +55,38 @@ final class CorrelationSums {
       return -at - 1;
     }
 
-    /** Offsets of target t × driver d's joint counts in one segment's count array. */
-    int[][] jointOffsets() {
-      int[][] offsets = new int[targets()][drivers()];
-      int at = 0;
-      for (int t = 0; t < targets(); t++) {
-        for (int d = 0; d < drivers(); d++) {
-          offsets[t][d] = at;
-          at += targetLevels[t] * driverLevels[d];
-        }
+    /**
+     * Where target t's value a and driver d's index b are counted in one segment's count array:
+     * driver-major, then the driver's index, then every target's levels side by side
+     * ({@code driverOffset[d] + b × targetCells + targetOffset[t] + a}). A row's increments for
+     * one driver then fall in one or two cache lines for all its targets: the counts of the
+     * binned drivers (up to 1,024 indices each) do not fit the caches, and a target-major
+     * layout put each of a row's targets in a line of its own.
+     */
+    int[] targetOffsets() {
+      int[] offsets = new int[targets()];
+      for (int t = 1; t < targets(); t++) {
+        offsets[t] = offsets[t - 1] + targetLevels[t - 1];
+      }
+      return offsets;
+    }
+
+    /** The number of target levels, summed over the targets: the cells of one driver index. */
+    int targetCells() {
+      return Arrays.stream(targetLevels).sum();
+    }
+
+    /** See {@link #targetOffsets()}. */
+    int[] driverOffsets() {
+      int[] offsets = new int[drivers()];
+      for (int d = 1; d < drivers(); d++) {
+        offsets[d] = offsets[d - 1] + driverLevels[d - 1] * targetCells();
       }
       return offsets;
     }
 
     int jointSize() {
-      int size = 0;
-      for (int t = 0; t < targets(); t++) {
-        for (int d = 0; d < drivers(); d++) {
-          size += targetLevels[t] * driverLevels[d];
-        }
-      }
-      return size;
+      return Arrays.stream(driverLevels).sum() * targetCells();
     }
   }
 
@@ -134,12 +145,13 @@ final class CorrelationSums {
     double spearman(int t, int d) {
       int rows = layout.targetLevels()[t];
       int cols = layout.driverLevels()[d];
-      int offset = layout.jointOffsets()[t][d];
+      int stride = layout.targetCells();
+      int offset = layout.driverOffsets()[d] + layout.targetOffsets()[t];
       long[] byTarget = new long[rows];
       long[] byDriver = new long[cols];
       for (int a = 0; a < rows; a++) {
         for (int b = 0; b < cols; b++) {
-          long c = joint[offset + a * cols + b];
+          long c = joint[offset + b * stride + a];
           byTarget[a] += c;
           byDriver[b] += c;
         }
@@ -150,7 +162,7 @@ final class CorrelationSums {
       double cross = 0;
       for (int a = 0; a < rows; a++) {
         for (int b = 0; b < cols; b++) {
-          long c = joint[offset + a * cols + b];
+          long c = joint[offset + b * stride + a];
           if (c != 0) {
             cross += c * rankY[a] * rankX[b];
           }
@@ -201,7 +213,9 @@ final class CorrelationSums {
     int levels = layout.levels();
     int targets = layout.targets();
     int drivers = layout.drivers();
-    int[][] offsets = layout.jointOffsets();
+    int[] targetOffsets = layout.targetOffsets();
+    int[] driverOffsets = layout.driverOffsets();
+    int stride = layout.targetCells();
     HashMap<Segment, Sums> result = new HashMap<>();
     // Every row is in exactly one value of the first level (NULL included), so overall is the sum
     // of that level's segments: accumulated per row only when there is no level.
@@ -214,9 +228,9 @@ final class CorrelationSums {
       byValue.add(new SegmentIndex(layout));
     }
     Sums[] targetsOf = new Sums[levels + 1 - first];
-    int[] targetIndex = new int[targets];
+    int[] targetCell = new int[targets]; // the row's value's cell among the targets' levels; -1 when NULL
     double[] y = new double[targets];
-    int[] driverIndex = new int[drivers];
+    int[] driverCell = new int[drivers]; // the first cell of the row's index of each driver
     double[] x = new double[drivers];
     while (rows.hasNext()) {
       InternalRow row = rows.next();
@@ -228,21 +242,22 @@ final class CorrelationSums {
       }
       for (int d = 0; d < drivers; d++) {
         double value = row.getDouble(levels + targets + d);
-        driverIndex[d] = layout.driverIndex(d, value);
+        driverCell[d] = driverOffsets[d] + layout.driverIndex(d, value) * stride;
         x[d] = value - layout.driverShift()[d];
       }
       for (int t = 0; t < targets; t++) {
         if (row.isNullAt(levels + t)) {
-          targetIndex[t] = -1;
+          targetCell[t] = -1;
           continue;
         }
         int value = row.getInt(levels + t);
-        targetIndex[t] = value - layout.targetLow()[t];
+        targetCell[t] = targetOffsets[t] + value - layout.targetLow()[t];
         y[t] = value - (layout.targetLow()[t] + (layout.targetLevels()[t] - 1) / 2.0);
       }
       for (Sums s : targetsOf) {
         for (int t = 0; t < targets; t++) {
-          if (targetIndex[t] < 0) {
+          int cell = targetCell[t];
+          if (cell < 0) {
             continue;
           }
           double yt = y[t];
@@ -252,14 +267,12 @@ final class CorrelationSums {
           double[] sx = s.sx[t];
           double[] sxx = s.sxx[t];
           double[] sxy = s.sxy[t];
-          int[] offset = offsets[t];
-          int rowBase = targetIndex[t];
           for (int d = 0; d < drivers; d++) {
             double xd = x[d];
             sx[d] += xd;
             sxx[d] += xd * xd;
             sxy[d] += xd * yt;
-            s.joint[offset[d] + rowBase * layout.driverLevels()[d] + driverIndex[d]]++;
+            s.joint[driverCell[d] + cell]++;
           }
         }
       }
