@@ -60,8 +60,8 @@ final class CorrelationSums {
      * driver-major, then the driver's index, then every target's levels side by side
      * ({@code driverOffset[d] + b × targetCells + targetOffset[t] + a}). A row's increments for
      * one driver then fall in one or two cache lines for all its targets: the counts of the
-     * binned drivers (up to 1,024 indices each) do not fit the caches, and a target-major
-     * layout put each of a row's targets in a line of its own.
+     * binned drivers (rank-bins indices each, 1,024 by default) do not fit the caches, and a
+     * target-major layout put each of a row's targets in a line of its own.
      */
     int[] targetOffsets() {
       int[] offsets = new int[targets()];
