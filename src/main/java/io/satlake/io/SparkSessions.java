@@ -27,9 +27,10 @@ public final class SparkSessions {
     conf.setIfMissing("spark.sql.session.timeZone", "UTC");
     conf.setIfMissing("spark.sql.adaptive.enabled", "true");
     // Delta rebuilds a table's state from its log in this many tasks (default 50) before every
-    // write. Our logs hold one commit per run date, checkpointed every 10: a few tasks are plenty,
-    // and 50 per table made the writes of a run's small tables several seconds slower.
-    conf.setIfMissing("spark.databricks.delta.snapshotPartitions", "4");
+    // write. Our logs hold one commit per run date and a checkpoint every 10, so one task replays
+    // them quickly; each task also generates and compiles the deserializer of Delta's actions
+    // again, so 50 (or 4) tasks per table made a run's writes seconds slower.
+    conf.setIfMissing("spark.databricks.delta.snapshotPartitions", "1");
     // Every response id is unique: Parquet would fill a dictionary for each row group and then
     // throw it away. (A customer answers several times: its key does gain from the dictionary.)
     conf.setIfMissing("spark.hadoop.parquet.enable.dictionary#response_id", "false");
