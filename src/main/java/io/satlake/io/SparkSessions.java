@@ -22,22 +22,7 @@ public final class SparkSessions {
       conf.setIfMissing("spark.ui.showConsoleProgress", "false");
     }
     conf.setIfMissing("spark.app.name", s.appName());
-    conf.setIfMissing("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
-    conf.setIfMissing("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
-    conf.setIfMissing("spark.sql.session.timeZone", "UTC");
-    conf.setIfMissing("spark.sql.adaptive.enabled", "true");
-    // Delta rebuilds a table's state from its log in this many tasks (default 50) before every
-    // write. Our logs hold one commit per run date and a checkpoint every 10, so one task replays
-    // them quickly; each task also generates and compiles the deserializer of Delta's actions
-    // again, so 50 (or 4) tasks per table made a run's writes seconds slower.
-    conf.setIfMissing("spark.databricks.delta.snapshotPartitions", "1");
-    // Every response id is unique: Parquet would fill a dictionary for each row group and then
-    // throw it away. (A customer answers several times: its key does gain from the dictionary.)
-    conf.setIfMissing("spark.hadoop.parquet.enable.dictionary#response_id", "false");
-    // A run writes one partition (its run date) per table, so each task needs a single open
-    // file. Without concurrent writers Spark first sorts every task's rows by the partition
-    // column: at 16M responses that sort spilled 2.3 GB of response_facts to disk.
-    conf.setIfMissing("spark.sql.maxConcurrentOutputFileWriters", "4");
+    withJobDefaults(conf);
     s.conf().forEach(conf::set);
     SparkSession.Builder builder = SparkSession.builder().config(conf);
     switch (s.catalog()) {
@@ -71,6 +56,31 @@ public final class SparkSessions {
       case IN_MEMORY -> builder.config("spark.sql.catalogImplementation", "in-memory");
     }
     return builder.getOrCreate();
+  }
+
+  /**
+   * The job's Spark settings where {@code conf} has none: Delta, UTC, adaptive execution and the
+   * write settings below. The tests' shared session starts from these too, so that they run the
+   * job as it runs in production.
+   */
+  public static SparkConf withJobDefaults(SparkConf conf) {
+    conf.setIfMissing("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
+    conf.setIfMissing("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+    conf.setIfMissing("spark.sql.session.timeZone", "UTC");
+    conf.setIfMissing("spark.sql.adaptive.enabled", "true");
+    // Delta rebuilds a table's state from its log in this many tasks (default 50) before every
+    // write. Our logs hold one commit per run date and a checkpoint every 10, so one task replays
+    // them quickly; each task also generates and compiles the deserializer of Delta's actions
+    // again, so 50 (or 4) tasks per table made a run's writes seconds slower.
+    conf.setIfMissing("spark.databricks.delta.snapshotPartitions", "1");
+    // Every response id is unique: Parquet would fill a dictionary for each row group and then
+    // throw it away. (A customer answers several times: its key does gain from the dictionary.)
+    conf.setIfMissing("spark.hadoop.parquet.enable.dictionary#response_id", "false");
+    // A run writes one partition (its run date) per table, so each task needs a single open
+    // file. Without concurrent writers Spark first sorts every task's rows by the partition
+    // column: at 16M responses that sort spilled 2.3 GB of response_facts to disk.
+    conf.setIfMissing("spark.sql.maxConcurrentOutputFileWriters", "4");
+    return conf;
   }
 
   /**

@@ -1,13 +1,15 @@
 package io.satlake.testing;
 
 import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
+import io.satlake.io.SparkSessions;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * One local SparkSession (Delta and Hive metastore enabled) for the whole test JVM, created on
- * first use. spark-testing-base's Java base is JUnit 4 style, so it is used as a helper object:
- * tests call {@link #base()} for its DataFrame assertions and {@link #spark()} for the session.
+ * One local SparkSession (Delta and Hive metastore enabled, the job's Spark settings) for the
+ * whole test JVM, created on first use. spark-testing-base's Java base is JUnit 4 style, so it is
+ * used as a helper object: tests call {@link #base()} for its DataFrame assertions and
+ * {@link #spark()} for the session.
  */
 public final class SharedSpark {
   private static JavaDataFrameSuiteBase base;
@@ -19,15 +21,14 @@ public final class SharedSpark {
       base = new JavaDataFrameSuiteBase() {
         @Override
         public SparkConf conf() {
-          return super.conf()
+          // the job's own defaults: with Delta's (50 tasks to rebuild a table's state before
+          // each write) a test run of the job spent half its time in its writes
+          return SparkSessions.withJobDefaults(super.conf()
               .setMaster("local[2]")
               .setAppName("satlake-tests")
-              .set("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-              .set("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
               .set("spark.ui.enabled", "false")
               .set("spark.sql.shuffle.partitions", "4")
-              .set("spark.sql.session.timeZone", "UTC")
-              .set("spark.driver.bindAddress", "127.0.0.1");
+              .set("spark.driver.bindAddress", "127.0.0.1"));
         }
       };
       base.runBefore();
