@@ -32,13 +32,16 @@ import org.slf4j.LoggerFactory;
  * JSON fields are read as strings (validation does the typing, so a bad value becomes a reason
  * code, not a lost row); Parquet and Delta keep their own types.
  *
- * <p>The raw shape: a struct column {@code raw} holding every needed field under its canonical
- * name, {@code corrupt_record} (the unparsable line, else NULL) and {@code input_position}.
+ * <p>The raw shape: one column per needed field, named {@code raw__} + its canonical name,
+ * {@code corrupt_record} (the unparsable line, else NULL) and {@code input_position}. The fields
+ * were once one struct column: Spark's planner then weighed, for every reference to one of its
+ * fields, whether merging the validation's projection into the struct's was cheap, and did so
+ * again for each adaptive re-planning (a quarter of the driver's time in a small run).
  */
 public final class Sources {
-  public static final String RAW = "raw";
   public static final String CORRUPT_RECORD = "corrupt_record";
   public static final String INPUT_POSITION = "input_position";
+  private static final String RAW_PREFIX = "raw__";
 
   private static final Logger LOG = LoggerFactory.getLogger("satlake");
 
@@ -86,10 +89,47 @@ public final class Sources {
       });
     }
     Dataset<Row> frame = read(spark, input.path(), input.format(), available, wanted.values());
-    List<Column> rawFields = new ArrayList<>();
-    wanted.forEach((canonical, source) -> rawFields.add(col(Identifiers.quote(source)).as(canonical)));
-    return new RawResponses(frame.select(struct(rawFields.toArray(Column[]::new)).as(RAW),
-        col(CORRUPT_RECORD), monotonically_increasing_id().as(INPUT_POSITION)), segmentColumns);
+    return new RawResponses(rawShape(frame, wanted), segmentColumns);
+  }
+
+  /** The raw shape of a source frame: {@code wanted} maps canonical names to source columns. */
+  private static Dataset<Row> rawShape(Dataset<Row> frame, Map<String, String> wanted) {
+    List<Column> columns = new ArrayList<>();
+    wanted.forEach((canonical, source) -> columns.add(col(Identifiers.quote(source)).as(rawColumn(canonical))));
+    columns.add(col(CORRUPT_RECORD));
+    columns.add(monotonically_increasing_id().as(INPUT_POSITION));
+    return frame.select(columns.toArray(Column[]::new));
+  }
+
+  /** The column of the raw shape that holds a field. */
+  public static String rawColumn(String canonical) {
+    return RAW_PREFIX + canonical;
+  }
+
+  /** Whether the raw shape has the field (optional fields are read when the source has them). */
+  public static boolean hasRawField(Dataset<Row> frame, String canonical) {
+    return List.of(frame.columns()).contains(rawColumn(canonical));
+  }
+
+  /** The raw shape's field columns, as they are (to carry them to {@link #rawRecord}). */
+  public static List<Column> rawColumns(Dataset<Row> frame) {
+    return rawNames(frame).stream().map(name -> col(Identifiers.quote(name))).toList();
+  }
+
+  /** The raw fields under their canonical names as one struct: the record of a rejected row. */
+  public static Column rawRecord(Dataset<Row> frame) {
+    return struct(rawNames(frame).stream()
+        .map(name -> col(Identifiers.quote(name)).as(name.substring(RAW_PREFIX.length())))
+        .toArray(Column[]::new));
+  }
+
+  /** The columns of {@link #rawColumns}, by name (to drop them once the record is built). */
+  public static String[] rawColumnNames(Dataset<Row> frame) {
+    return rawNames(frame).toArray(String[]::new);
+  }
+
+  private static List<String> rawNames(Dataset<Row> frame) {
+    return List.of(frame.columns()).stream().filter(name -> name.startsWith(RAW_PREFIX)).toList();
   }
 
   /**
@@ -149,10 +189,7 @@ public final class Sources {
     Dataset<Row> frame = jdbc
         ? jdbc(spark, settings.crmJdbc(), wanted.values()).withColumn(CORRUPT_RECORD, lit(null).cast(DataTypes.StringType))
         : read(spark, input.path(), input.format(), available, wanted.values());
-    List<Column> rawFields = new ArrayList<>();
-    wanted.forEach((canonical, source) -> rawFields.add(col(Identifiers.quote(source)).as(canonical)));
-    return frame.select(struct(rawFields.toArray(Column[]::new)).as(RAW), col(CORRUPT_RECORD),
-        monotonically_increasing_id().as(INPUT_POSITION));
+    return rawShape(frame, wanted);
   }
 
   /**
@@ -183,8 +220,10 @@ public final class Sources {
         }
         fields.add(DataTypes.createStructField(CORRUPT_RECORD, DataTypes.StringType, true));
         StructType schema = DataTypes.createStructType(fields);
-        DataFrameReader reader = (format == SourceFormat.CSV ? csvReader(spark).option("header", "true")
-            : spark.read())
+        // A line with too few or too many fields is malformed whichever columns a query reads:
+        // with column pruning the CSV parser would check only the fields the query needs.
+        DataFrameReader reader = (format == SourceFormat.CSV
+            ? csvReader(spark).option("header", "true").option("columnPruning", "false") : spark.read())
             .schema(schema)
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", CORRUPT_RECORD);

@@ -33,28 +33,28 @@ public final class CrmValidator {
     columns.add(customerId.text().as("customer_id"));
     // A derived segment the source lacks (rule tier, cluster) is NULL until CustomerSegments fills
     // it in place, so the columns keep one order whatever the source has.
-    segmentColumns.forEach(s -> columns.add((ResponseValidator.has(raw, s) ? RawField.of(raw, s).text()
+    segmentColumns.forEach(s -> columns.add((Sources.hasRawField(raw, s) ? RawField.of(raw, s).text()
         : lit(null).cast(DataTypes.StringType)).as(s)));
     List<Column> badValues = new ArrayList<>();
     List<Column> badDetail = new ArrayList<>();
     List<String> numeric = new ArrayList<>(settings.behaviourDrivers());
     numeric.addAll(settings.customers().extraNumericColumns(settings.behaviourDrivers()));
     for (String name : numeric) {
-      if (!ResponseValidator.has(raw, name)) {
+      if (!Sources.hasRawField(raw, name)) {
         continue; // an optional column the source lacks
       }
       RawField field = RawField.of(raw, name);
       addChecked(field, field.number(), badValues, badDetail);
       columns.add(field.number().as(name));
     }
-    if (ResponseValidator.has(raw, Customers.CHURNED)) {
+    if (Sources.hasRawField(raw, Customers.CHURNED)) {
       RawField churned = RawField.of(raw, Customers.CHURNED);
       addChecked(churned, churned.bool(), badValues, badDetail);
       columns.add(churned.bool().as(Customers.CHURNED));
     }
     Column badDate = lit(false);
     Column dateDetail = lit(null);
-    if (ResponseValidator.has(raw, Customers.SIGNUP_DATE)) {
+    if (Sources.hasRawField(raw, Customers.SIGNUP_DATE)) {
       RawField signup = RawField.of(raw, Customers.SIGNUP_DATE);
       Column date = signup.date(settings.customers().signupDateFormat());
       badDate = signup.blank().equalTo(false).and(date.isNull());
@@ -72,7 +72,8 @@ public final class CrmValidator {
         .when(badDate, dateDetail);
     columns.add(reason.as(ResponseValidator.REASON));
     columns.add(detail.as(ResponseValidator.DETAIL));
-    columns.addAll(List.of(col(Sources.RAW), col(Sources.CORRUPT_RECORD), col(Sources.INPUT_POSITION)));
+    columns.addAll(Sources.rawColumns(raw));
+    columns.addAll(List.of(col(Sources.CORRUPT_RECORD), col(Sources.INPUT_POSITION)));
     return ResponseValidator.withRawRecord(ResponseValidator.finish(raw, columns, customerId.text(), "customer_id",
         RejectReason.DUPLICATE_CUSTOMER_ID), "customer_id");
   }

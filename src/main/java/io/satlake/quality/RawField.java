@@ -17,10 +17,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StringType;
-import org.apache.spark.sql.types.StructType;
 
 /**
- * Typing expressions for one field of the raw struct, whatever its source type: strings from
+ * Typing expressions for one field of the raw shape ({@link Sources}), whatever its source type: strings from
  * CSV/JSON are trimmed and parsed without ever failing the query (try_cast), typed Parquet/Delta
  * columns are used as they are.
  */
@@ -34,8 +33,7 @@ final class RawField {
   }
 
   static RawField of(Dataset<Row> raw, String name) {
-    StructType struct = (StructType) raw.schema().apply(Sources.RAW).dataType();
-    return new RawField(name, struct.apply(name).dataType());
+    return new RawField(name, raw.schema().apply(Sources.rawColumn(name)).dataType());
   }
 
   String name() {
@@ -43,7 +41,7 @@ final class RawField {
   }
 
   Column value() {
-    return col(Sources.RAW + "." + Identifiers.quote(name));
+    return col(Identifiers.quote(Sources.rawColumn(name)));
   }
 
   private boolean isString() {
@@ -64,7 +62,7 @@ final class RawField {
   /** The value as a double, NULL when blank or not a number. */
   Column number() {
     return isString()
-        ? expr("try_cast(trim(" + Sources.RAW + "." + Identifiers.quote(name) + ") AS DOUBLE)")
+        ? expr("try_cast(trim(" + Identifiers.quote(Sources.rawColumn(name)) + ") AS DOUBLE)")
         : value().cast(DataTypes.DoubleType);
   }
 

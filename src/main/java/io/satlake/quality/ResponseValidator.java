@@ -74,7 +74,7 @@ public final class ResponseValidator {
     }
     // Extra target scores: validated like the scores but decimal, and not enough for NO_SCORES.
     settings.importance().extraTargets().forEach((name, scale) -> {
-      if (!has(raw, name)) {
+      if (!Sources.hasRawField(raw, name)) {
         typed.put(name, lit(null).cast(DataTypes.DoubleType));
         return;
       }
@@ -84,10 +84,11 @@ public final class ResponseValidator {
       scoreDetail.add(when(invalid, concat(lit(name + "="), coalesce(field.text(), lit("")))));
       typed.put(name, when(invalid, lit(null)).otherwise(field.number()).cast(DataTypes.DoubleType));
     });
-    typed.put("complaint_category", has(raw, "complaint_category")
+    typed.put("complaint_category", Sources.hasRawField(raw, "complaint_category")
         ? RawField.of(raw, "complaint_category").text() : lit(null).cast(DataTypes.StringType));
     // The free text is never written out, so only whether there is one travels on.
-    typed.put(HAS_COMMENT, has(raw, "comment") ? RawField.of(raw, "comment").blank().equalTo(false) : lit(false));
+    typed.put(HAS_COMMENT, Sources.hasRawField(raw, "comment")
+        ? RawField.of(raw, "comment").blank().equalTo(false) : lit(false));
     segmentColumns.forEach(s -> typed.put(s, RawField.of(raw, s).text()));
 
     Column anyInvalid = scoreInvalid.stream().reduce(lit(false), Column::or);
@@ -109,13 +110,14 @@ public final class ResponseValidator {
     typed.forEach((name, expression) -> columns.add(expression.as(name)));
     columns.add(reason.as(REASON));
     columns.add(detail.as(DETAIL));
-    columns.addAll(List.of(col(Sources.RAW), col(Sources.CORRUPT_RECORD), col(Sources.INPUT_POSITION)));
+    columns.addAll(Sources.rawColumns(raw));
+    columns.addAll(List.of(col(Sources.CORRUPT_RECORD), col(Sources.INPUT_POSITION)));
     return finish(raw, columns, responseId.text(), "response_id", RejectReason.DUPLICATE_RESPONSE_ID);
   }
 
   /**
    * Classifies the raw rows with {@code columns} and marks every copy of a key after the first in
-   * input order (among rows with no reason yet) as a duplicate. Keeps the raw struct and corrupt
+   * input order (among rows with no reason yet) as a duplicate. Keeps the raw fields and corrupt
    * record for {@link #withRawRecord}.
    *
    * <p>Keys seen more than once are found from the key column alone, so the full classification
@@ -123,7 +125,7 @@ public final class ResponseValidator {
    * input, and none in most) are classified a second time, to find the first valid copy; with no
    * repeated key, adaptive execution skips that scan altogether.
    *
-   * @param raw the raw shape of {@link Sources} (raw struct, corrupt record, input position)
+   * @param raw the raw shape of {@link Sources} (raw fields, corrupt record, input position)
    * @param columns typed columns, the key, {@link #REASON}, {@link #DETAIL} and the raw shape
    * @param rawKey the key as {@code columns} compute it, from the raw columns
    */
@@ -166,8 +168,10 @@ public final class ResponseValidator {
     Column rejected = col(REASON).isNotNull();
     return classified
         .withColumn(RECORD_KEY, when(rejected, col(key)))
-        .withColumn(RAW_RECORD, when(rejected, coalesce(col(Sources.CORRUPT_RECORD), to_json(col(Sources.RAW)))))
-        .drop(Sources.RAW, Sources.CORRUPT_RECORD);
+        .withColumn(RAW_RECORD, when(rejected, coalesce(col(Sources.CORRUPT_RECORD),
+            to_json(Sources.rawRecord(classified)))))
+        .drop(Sources.rawColumnNames(classified))
+        .drop(Sources.CORRUPT_RECORD);
   }
 
   /** Rows with no reason go to accepted (without the bookkeeping columns), the rest to rejected. */
@@ -182,16 +186,11 @@ public final class ResponseValidator {
   private static Map<String, int[]> scales(Dataset<Row> raw, Settings settings) {
     Map<String, int[]> scales = new LinkedHashMap<>();
     for (String score : List.of("nps", "csat", "ces")) {
-      if (has(raw, score)) {
+      if (Sources.hasRawField(raw, score)) {
         scales.put(score, SCALES.get(score));
       }
     }
     settings.dimensionColumns().forEach(d -> scales.put(d, new int[] {1, 7}));
     return scales;
-  }
-
-  static boolean has(Dataset<Row> raw, String field) {
-    return List.of(((org.apache.spark.sql.types.StructType) raw.schema().apply(Sources.RAW).dataType())
-        .fieldNames()).contains(field);
   }
 }
