@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * JSON fields are read as strings (validation does the typing, so a bad value becomes a reason
  * code, not a lost row); Parquet and Delta keep their own types.
  *
- * <p>The raw shape: one column per needed field, named {@code raw__} + its canonical name,
+ * <p>The raw shape: one column per needed field, named {@code raw:} + its canonical name (no
+ * configured name has a colon, so no typed column is taken for a raw one),
  * {@code corrupt_record} (the unparsable line, else NULL) and {@code input_position}. The fields
  * were once one struct column: Spark's planner then weighed, for every reference to one of its
  * fields, whether merging the validation's projection into the struct's was cheap, and did so
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class Sources {
   public static final String CORRUPT_RECORD = "corrupt_record";
   public static final String INPUT_POSITION = "input_position";
-  private static final String RAW_PREFIX = "raw__";
+  private static final String RAW_PREFIX = "raw:";
 
   private static final Logger LOG = LoggerFactory.getLogger("satlake");
 
@@ -106,6 +107,16 @@ public final class Sources {
     return RAW_PREFIX + canonical;
   }
 
+  /** That column quoted for SQL text and {@code col()}. */
+  public static String quotedRawColumn(String canonical) {
+    return quoteRaw(rawColumn(canonical));
+  }
+
+  /** Quotes a raw column's name: the prefix and a checked identifier, so never a backtick in it. */
+  private static String quoteRaw(String rawName) {
+    return "`" + rawName + "`";
+  }
+
   /** Whether the raw shape has the field (optional fields are read when the source has them). */
   public static boolean hasRawField(Dataset<Row> frame, String canonical) {
     return List.of(frame.columns()).contains(rawColumn(canonical));
@@ -113,13 +124,13 @@ public final class Sources {
 
   /** The raw shape's field columns, as they are (to carry them to {@link #rawRecord}). */
   public static List<Column> rawColumns(Dataset<Row> frame) {
-    return rawNames(frame).stream().map(name -> col(Identifiers.quote(name))).toList();
+    return rawNames(frame).stream().map(name -> col(quoteRaw(name))).toList();
   }
 
   /** The raw fields under their canonical names as one struct: the record of a rejected row. */
   public static Column rawRecord(Dataset<Row> frame) {
     return struct(rawNames(frame).stream()
-        .map(name -> col(Identifiers.quote(name)).as(name.substring(RAW_PREFIX.length())))
+        .map(name -> col(quoteRaw(name)).as(name.substring(RAW_PREFIX.length())))
         .toArray(Column[]::new));
   }
 

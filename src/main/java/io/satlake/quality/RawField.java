@@ -9,7 +9,6 @@ import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.try_to_timestamp;
 import static org.apache.spark.sql.functions.when;
 
-import io.satlake.config.Identifiers;
 import io.satlake.io.Sources;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -19,9 +18,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StringType;
 
 /**
- * Typing expressions for one field of the raw shape ({@link Sources}), whatever its source type: strings from
- * CSV/JSON are trimmed and parsed without ever failing the query (try_cast), typed Parquet/Delta
- * columns are used as they are.
+ * Typing expressions for one field of the raw shape ({@link Sources}), whatever its source type:
+ * strings from CSV/JSON are trimmed and parsed without ever failing the query (try_cast), typed
+ * Parquet/Delta columns are used as they are.
  */
 final class RawField {
   private final String name;
@@ -41,7 +40,7 @@ final class RawField {
   }
 
   Column value() {
-    return col(Identifiers.quote(Sources.rawColumn(name)));
+    return col(Sources.quotedRawColumn(name));
   }
 
   private boolean isString() {
@@ -62,7 +61,7 @@ final class RawField {
   /** The value as a double, NULL when blank or not a number. */
   Column number() {
     return isString()
-        ? expr("try_cast(trim(" + Identifiers.quote(Sources.rawColumn(name)) + ") AS DOUBLE)")
+        ? expr("try_cast(trim(" + Sources.quotedRawColumn(name) + ") AS DOUBLE)")
         : value().cast(DataTypes.DoubleType);
   }
 
