@@ -108,7 +108,11 @@ class DeltaSinkTest {
     long scoresCreated = createTime("sink_views_bi", "scores");
 
     // a column added to one table (mergeSchema) reaches its view; the other view is not replaced
-    Thread.sleep(5); // creation times are in milliseconds
+    // the metastore keeps creation times in whole seconds: let one pass, so that a recreated view
+    // shows a later time and the unchanged one keeps its own
+    while (System.currentTimeMillis() / 1000 <= Math.max(alertsCreated, scoresCreated) / 1000) {
+      Thread.sleep(50);
+    }
     TableSpec wider = table("scores").add("y", DataTypes.IntegerType, "another value").build();
     DeltaSink sink = new DeltaSink(spark, settings);
     sink.replaceRunDate(Map.of(wider, rows("r2", 3).withColumn("y", org.apache.spark.sql.functions.lit(4))),
