@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
  * {@code scripts/satlake submit}, as a user would. Code that only works in local mode (driver-only
  * static state, classes missing from the shaded jar) fails here. One worker with two cores, not the
  * default two with one each: an application then starts one executor JVM instead of two, which on
- * CI's 2 cores cost this class about 40 of its 285 s. Runs in {@code mvn verify} (failsafe); the cluster is stopped whatever
- * happens.
+ * CI's 2 cores cost this class about 40 of its 285 s. Runs in {@code mvn verify} (failsafe); the
+ * cluster is stopped whatever happens.
  */
 class LocalClusterIT {
   static final Path ROOT = Path.of(System.getProperty("user.dir"));
