@@ -73,7 +73,7 @@ public final class DriverImportance {
         ? (long) moments.targetSums(sums.byPattern().get(overall), targets.indexOf("nps"), 0)[0] : 0;
     Map<Segment, PromoterModel.Fit> logits = npsCases == 0 ? Map.of()
         : PromoterModel.fit(facts, eligible, drivers, sums.byPattern().keySet(), "response_id", npsCases,
-            config.logisticMaxRows(), config.seed(), settings.minN());
+            config.logisticMaxRows(), config.seed(), settings.minN(), warnings);
 
     List<Segment> segments = new ArrayList<>(sums.byPattern().keySet());
     List<String> levelOrder = new ArrayList<>(List.of(MomentMatrix.OVERALL));

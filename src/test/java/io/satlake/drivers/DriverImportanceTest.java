@@ -13,6 +13,8 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.regression.LinearRegression;
 import org.apache.spark.ml.regression.LinearRegressionModel;
@@ -208,67 +210,109 @@ class DriverImportanceTest {
   }
 
   @Test
-  void promoterModelEqualsNewtonRaphsonOnStandardizedDrivers() {
+  void promoterModelEqualsNewtonRaphsonAndMllibOnStandardizedDrivers() {
     List<Row> facts = facts(1500, 4);
     DriverImportance.Result result = compute(facts, settings("importance.bootstrap-replicates=0"));
-    // Independent fit: complete cases without passives, drivers standardized by their sample SD,
-    // logistic regression by Newton-Raphson (IRLS).
-    List<double[]> x = new ArrayList<>();
-    List<Double> y = new ArrayList<>();
-    for (Row r : facts) {
-      int nps = r.getInt(2);
-      if (r.getBoolean(9) && !r.isNullAt(7) && (nps <= 6 || nps >= 9)) {
-        double[] v = new double[DRIVERS.size()];
-        for (int j = 0; j < v.length; j++) {
-          v[j] = ((Number) r.get(FACTS.fieldIndex(DRIVERS.get(j)))).doubleValue();
+    for (String region : new String[] {null, "north"}) {
+      // Independent fit: complete cases without passives, drivers standardized by their sample SD
+      // in the segment, logistic regression by Newton-Raphson (IRLS); and MLlib's on the same rows.
+      List<double[]> x = new ArrayList<>();
+      List<Double> y = new ArrayList<>();
+      for (Row r : facts) {
+        int nps = r.getInt(2);
+        if (r.getBoolean(9) && !r.isNullAt(7) && (nps <= 6 || nps >= 9) && (region == null || region.equals(r.get(1)))) {
+          double[] v = new double[DRIVERS.size()];
+          for (int j = 0; j < v.length; j++) {
+            v[j] = ((Number) r.get(FACTS.fieldIndex(DRIVERS.get(j)))).doubleValue();
+          }
+          x.add(v);
+          y.add(nps >= 9 ? 1.0 : 0.0);
         }
-        x.add(v);
-        y.add(nps >= 9 ? 1.0 : 0.0);
       }
-    }
-    int p = DRIVERS.size();
-    int n = x.size();
-    double[][] z = new double[n][p + 1];
-    for (int j = 0; j < p; j++) {
-      final int column = j;
-      double mean = x.stream().mapToDouble(v -> v[column]).average().orElseThrow();
-      double sd = Math.sqrt(x.stream().mapToDouble(v -> (v[column] - mean) * (v[column] - mean)).sum() / (n - 1));
-      for (int i = 0; i < n; i++) {
-        z[i][0] = 1;
-        z[i][j + 1] = (x.get(i)[j] - mean) / sd;
-      }
-    }
-    double[] beta = new double[p + 1];
-    for (int iteration = 0; iteration < 30; iteration++) {
-      double[][] hessian = new double[p + 1][p + 1];
-      double[] gradient = new double[p + 1];
-      for (int i = 0; i < n; i++) {
-        double eta = 0;
-        for (int a = 0; a <= p; a++) {
-          eta += beta[a] * z[i][a];
+      int p = DRIVERS.size();
+      int n = x.size();
+      double[][] z = new double[n][p + 1];
+      List<Row> standardized = new ArrayList<>();
+      for (int j = 0; j < p; j++) {
+        final int column = j;
+        double mean = x.stream().mapToDouble(v -> v[column]).average().orElseThrow();
+        double sd = Math.sqrt(x.stream().mapToDouble(v -> (v[column] - mean) * (v[column] - mean)).sum() / (n - 1));
+        for (int i = 0; i < n; i++) {
+          z[i][0] = 1;
+          z[i][j + 1] = (x.get(i)[j] - mean) / sd;
         }
-        double mu = 1 / (1 + Math.exp(-eta));
-        for (int a = 0; a <= p; a++) {
-          gradient[a] += (y.get(i) - mu) * z[i][a];
-          for (int b = 0; b <= p; b++) {
-            hessian[a][b] += mu * (1 - mu) * z[i][a] * z[i][b];
+      }
+      for (int i = 0; i < n; i++) {
+        Object[] values = new Object[p + 1];
+        values[0] = y.get(i);
+        for (int j = 0; j < p; j++) {
+          values[j + 1] = z[i][j + 1];
+        }
+        standardized.add(RowFactory.create(values));
+      }
+      double[] beta = new double[p + 1];
+      for (int iteration = 0; iteration < 30; iteration++) {
+        double[][] hessian = new double[p + 1][p + 1];
+        double[] gradient = new double[p + 1];
+        for (int i = 0; i < n; i++) {
+          double eta = 0;
+          for (int a = 0; a <= p; a++) {
+            eta += beta[a] * z[i][a];
+          }
+          double mu = 1 / (1 + Math.exp(-eta));
+          for (int a = 0; a <= p; a++) {
+            gradient[a] += (y.get(i) - mu) * z[i][a];
+            for (int b = 0; b <= p; b++) {
+              hessian[a][b] += mu * (1 - mu) * z[i][a] * z[i][b];
+            }
           }
         }
+        double[] step = new org.apache.commons.math3.linear.LUDecomposition(
+            org.apache.commons.math3.linear.MatrixUtils.createRealMatrix(hessian)).getSolver()
+            .solve(org.apache.commons.math3.linear.MatrixUtils.createRealVector(gradient)).toArray();
+        for (int a = 0; a <= p; a++) {
+          beta[a] += step[a];
+        }
       }
-      double[] step = new org.apache.commons.math3.linear.LUDecomposition(
-          org.apache.commons.math3.linear.MatrixUtils.createRealMatrix(hessian)).getSolver()
-          .solve(org.apache.commons.math3.linear.MatrixUtils.createRealVector(gradient)).toArray();
-      for (int a = 0; a <= p; a++) {
-        beta[a] += step[a];
+      StructType schema = new StructType().add("y", DataTypes.DoubleType);
+      for (String d : DRIVERS) {
+        schema = schema.add(d, DataTypes.DoubleType);
+      }
+      LogisticRegressionModel mllib = new LogisticRegression().setLabelCol("y").setFeaturesCol("f").setRegParam(0)
+          .setStandardization(false).setMaxIter(500).setTol(1e-12)
+          .fit(new VectorAssembler().setInputCols(DRIVERS.toArray(String[]::new)).setOutputCol("f")
+              .transform(SharedSpark.spark().createDataFrame(standardized, schema)));
+      List<Row> segment = region == null ? rows(result, "overall", null, "nps") : rows(result, "region", region, "nps");
+      for (int j = 0; j < p; j++) {
+        Row row = driver(segment, DRIVERS.get(j));
+        String what = (region == null ? "overall " : region + " ") + DRIVERS.get(j);
+        assertEquals((long) n, row.<Long>getAs("logit_n"), what);
+        assertEquals(beta[j + 1], row.<Double>getAs("logit_coefficient"), 1e-9, what);
+        assertEquals(mllib.coefficients().apply(j), row.<Double>getAs("logit_coefficient"), 1e-5, what);
+        assertEquals(Math.exp(beta[j + 1]), row.<Double>getAs("odds_ratio"), 1e-9, what);
       }
     }
-    List<Row> overall = rows(result, "overall", null, "nps");
-    for (int j = 0; j < p; j++) {
-      Row row = driver(overall, DRIVERS.get(j));
-      assertEquals((long) n, row.<Long>getAs("logit_n"));
-      assertEquals(beta[j + 1], row.<Double>getAs("logit_coefficient"), 1e-4, DRIVERS.get(j));
-      assertEquals(Math.exp(beta[j + 1]), row.<Double>getAs("odds_ratio"), 1e-4, DRIVERS.get(j));
+    assertTrue(result.warnings().stream().noneMatch(w -> w.contains("did not converge")), result.warnings()::toString);
+  }
+
+  @Test
+  void aDriverThatSeparatesPromotersFromDetractorsLeavesNoOddsRatioAndAWarning() {
+    List<Row> facts = new ArrayList<>();
+    Random random = new Random(6);
+    for (int i = 0; i < 400; i++) {
+      // every response with visits above 200 is a promoter, every one below a detractor
+      int nps = i < 200 ? random.nextInt(7) : 9 + random.nextInt(2);
+      facts.add(RowFactory.create("r" + i, i % 2 == 0 ? "north" : "south", nps, 1 + random.nextInt(5),
+          50 + 10 * random.nextGaussian(), 1 + random.nextInt(7), (double) i, 500 + 100 * random.nextGaussian(),
+          random.nextDouble(), true));
     }
-    assertNotNull(driver(rows(result, "region", "north", "nps"), "visits").getAs("odds_ratio"));
+    DriverImportance.Result result = compute(facts, settings("importance.bootstrap-replicates=0", "importance.levels=[]"));
+    Row visits = driver(rows(result, "overall", null, "nps"), "visits");
+    assertEquals(400L, visits.<Long>getAs("logit_n"));
+    assertNull(visits.getAs("logit_coefficient"));
+    assertNull(visits.getAs("odds_ratio"));
+    assertNotNull(visits.getAs("importance"), "the correlation-based figures do not depend on the model");
+    assertTrue(result.warnings().stream().anyMatch(w -> w.startsWith("driver_importance: segment overall (n=400):")
+        && w.contains("did not converge")), result.warnings()::toString);
   }
 }
