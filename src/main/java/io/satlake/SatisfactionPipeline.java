@@ -3,11 +3,11 @@ package io.satlake;
 import static java.util.stream.Collectors.joining;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.date_trunc;
 import static org.apache.spark.sql.functions.datediff;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.trunc;
 import static org.apache.spark.sql.functions.when;
 
 import io.satlake.config.Settings;
@@ -94,8 +94,8 @@ public final class SatisfactionPipeline {
   /** The accepted responses in the window, with their period and satisfaction index. */
   static Dataset<Row> facts(Dataset<Row> responses, Settings settings, DateRange window) {
     return ResponseValidator.split(responses).accepted().filter(inWindow(window))
-        .withColumn(SegmentScores.PERIOD_START,
-            date_trunc(settings.periodGrain().sqlUnit(), col("survey_date")).cast(DataTypes.DateType))
+        // trunc works on the date itself; date_trunc would go through a timestamp in the session's zone
+        .withColumn(SegmentScores.PERIOD_START, trunc(col("survey_date"), settings.periodGrain().sqlUnit()))
         .withColumn(Settings.SATISFACTION_INDEX, SatisfactionIndex.of(settings));
   }
 

@@ -163,9 +163,19 @@ class ValidationTest {
 
   @Test
   void periodStartFollowsTheConfiguredGrain() {
-    Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"), "period-grain=quarter");
-    assertRows(analyse(settings).facts().filter("response_id = 'r15'").select("period_start"),
-        new Object[] {java.sql.Date.valueOf("2025-01-01")});
+    Path dated = TestInputs.csv(dir, "dated",
+        "response_id,customer_id,survey_date,channel,nps,csat,ces,dim_quality,complaint_category,comment",
+        "d1,c1,2024-02-29,web,9,5,2,7,,", "d2,c1,2025-03-31,web,9,5,2,7,,", "d3,c1,2025-05-01,web,9,5,2,7,,",
+        "d4,c1,2025-12-31,web,9,5,2,7,,");
+    for (String grain : List.of("month", "quarter")) {
+      Settings settings = TestInputs.small(dated, crm, dir.resolve("wh"), "period-grain=" + grain);
+      boolean month = grain.equals("month");
+      assertRows(analyse(settings).facts().select("response_id", "period_start"),
+          new Object[] {"d1", java.sql.Date.valueOf(month ? "2024-02-01" : "2024-01-01")},
+          new Object[] {"d2", java.sql.Date.valueOf(month ? "2025-03-01" : "2025-01-01")},
+          new Object[] {"d3", java.sql.Date.valueOf(month ? "2025-05-01" : "2025-04-01")},
+          new Object[] {"d4", java.sql.Date.valueOf(month ? "2025-12-01" : "2025-10-01")});
+    }
   }
 
   @Test
