@@ -220,7 +220,8 @@ class DriverImportanceTest {
       List<Double> y = new ArrayList<>();
       for (Row r : facts) {
         int nps = r.getInt(2);
-        if (r.getBoolean(9) && !r.isNullAt(7) && (nps <= 6 || nps >= 9) && (region == null || region.equals(r.get(1)))) {
+        boolean inSegment = region == null || region.equals(r.get(1));
+        if (inSegment && r.getBoolean(9) && !r.isNullAt(7) && (nps <= 6 || nps >= 9)) {
           double[] v = new double[DRIVERS.size()];
           for (int j = 0; j < v.length; j++) {
             v[j] = ((Number) r.get(FACTS.fieldIndex(DRIVERS.get(j)))).doubleValue();
@@ -300,13 +301,14 @@ class DriverImportanceTest {
     List<Row> facts = new ArrayList<>();
     Random random = new Random(6);
     for (int i = 0; i < 400; i++) {
-      // every response with visits above 200 is a promoter, every one below a detractor
+      // visits below 200: detractors; 200 and above: promoters (a perfect separation)
       int nps = i < 200 ? random.nextInt(7) : 9 + random.nextInt(2);
       facts.add(RowFactory.create("r" + i, i % 2 == 0 ? "north" : "south", nps, 1 + random.nextInt(5),
           50 + 10 * random.nextGaussian(), 1 + random.nextInt(7), (double) i, 500 + 100 * random.nextGaussian(),
           random.nextDouble(), true));
     }
-    DriverImportance.Result result = compute(facts, settings("importance.bootstrap-replicates=0", "importance.levels=[]"));
+    DriverImportance.Result result =
+        compute(facts, settings("importance.bootstrap-replicates=0", "importance.levels=[]"));
     Row visits = driver(rows(result, "overall", null, "nps"), "visits");
     assertEquals(400L, visits.<Long>getAs("logit_n"));
     assertNull(visits.getAs("logit_coefficient"));
