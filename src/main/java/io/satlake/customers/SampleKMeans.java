@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.array_min;
 import static org.apache.spark.sql.functions.array_position;
 import static org.apache.spark.sql.functions.lit;
 
+import io.satlake.metrics.Stats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -189,7 +190,7 @@ final class SampleKMeans {
       for (int i = 0; i < d; i++) {
         sum[c][i] += points[p][i];
       }
-      squaredNormSum[c] += dot(points[p], points[p]);
+      squaredNormSum[c] += Stats.dot(points[p], points[p]);
     }
     List<Integer> occupied = new ArrayList<>();
     for (int c = 0; c < centres.length; c++) {
@@ -207,11 +208,11 @@ final class SampleKMeans {
         continue; // s = 0
       }
       // mean squared distance to a cluster's points, from its sums: |x|² + Σ|y|²/n − 2 x·Σy/n
-      double norm = dot(points[p], points[p]);
+      double norm = Stats.dot(points[p], points[p]);
       double b = Double.POSITIVE_INFINITY;
       double a = 0;
       for (int c : occupied) {
-        double mean = norm + squaredNormSum[c] / size[c] - 2 * dot(points[p], sum[c]) / size[c];
+        double mean = norm + squaredNormSum[c] / size[c] - 2 * Stats.dot(points[p], sum[c]) / size[c];
         if (c == own) {
           a = mean * size[c] / (size[c] - 1); // the point's zero distance to itself left out
         } else {
@@ -228,14 +229,6 @@ final class SampleKMeans {
     for (int i = 0; i < x.length; i++) {
       double diff = x[i] - y[i];
       sum += diff * diff;
-    }
-    return sum;
-  }
-
-  private static double dot(double[] x, double[] y) {
-    double sum = 0;
-    for (int i = 0; i < x.length; i++) {
-      sum += x[i] * y[i];
     }
     return sum;
   }

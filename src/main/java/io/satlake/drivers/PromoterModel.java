@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import io.satlake.config.Identifiers;
 import io.satlake.drivers.MomentMatrix.Segment;
+import io.satlake.metrics.Stats;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -146,7 +147,7 @@ final class PromoterModel {
       double[] gradient = new double[p + 1];
       double[][] information = new double[p + 1][p + 1];
       for (int k = 0; k < n; k++) {
-        double mu = 1 / (1 + Math.exp(-dot(z[k], beta)));
+        double mu = 1 / (1 + Math.exp(-Stats.dot(z[k], beta)));
         double w = mu * (1 - mu);
         for (int a = 0; a <= p; a++) {
           gradient[a] += (y[k] - mu) * z[k][a];
@@ -195,18 +196,10 @@ final class PromoterModel {
   private static double logLikelihood(double[][] z, double[] y, double[] beta) {
     double sum = 0;
     for (int k = 0; k < z.length; k++) {
-      double eta = dot(z[k], beta);
+      double eta = Stats.dot(z[k], beta);
       // log(1 + e^eta) without overflow
       double softplus = eta > 0 ? eta + Math.log1p(Math.exp(-eta)) : Math.log1p(Math.exp(eta));
       sum += y[k] * eta - softplus;
-    }
-    return sum;
-  }
-
-  private static double dot(double[] a, double[] b) {
-    double sum = 0;
-    for (int i = 0; i < a.length; i++) {
-      sum += a[i] * b[i];
     }
     return sum;
   }

@@ -420,6 +420,15 @@ public final class Stats {
     return q;
   }
 
+  /** Σ xᵢ·yᵢ over two vectors of the same length (k-means distances, the promoter model's linear predictor). */
+  public static double dot(double[] x, double[] y) {
+    double sum = 0;
+    for (int i = 0; i < x.length; i++) {
+      sum += x[i] * y[i];
+    }
+    return sum;
+  }
+
   /** atanh via log1p, accurate near 0 and ±infinite at ±1 (which tanh maps back to ±1). */
   private static double atanh(double r) {
     return 0.5 * Math.log1p(2.0 * r / (1.0 - r));
