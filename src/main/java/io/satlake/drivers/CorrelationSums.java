@@ -1,6 +1,13 @@
 package io.satlake.drivers;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamClass;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -204,9 +211,44 @@ final class CorrelationSums {
     int partitions = Math.max(1, completeCases.sparkSession().sparkContext().defaultParallelism());
     JavaRDD<InternalRow> rows = completeCases.queryExecution().toRdd().toJavaRDD();
     // Fewer, larger tasks: each partition returns its own accumulators, so fewer partitions means less to merge.
-    JavaRDD<HashMap<Segment, Sums>> partial = rows.coalesce(partitions, false)
-        .mapPartitions(iterator -> List.of(accumulate(iterator, layout)).iterator());
-    return partial.treeReduce(CorrelationSums::mergeInto);
+    // They travel as bytes: Spark serializes task results with spark.serializer, and Kryo (the
+    // default of many clusters) cannot rebuild Java records.
+    JavaRDD<byte[]> partial = rows.coalesce(partitions, false)
+        .mapPartitions(iterator -> List.of(toBytes(accumulate(iterator, layout))).iterator());
+    return fromBytes(partial.treeReduce((a, b) -> toBytes(mergeInto(fromBytes(a), fromBytes(b)))));
+  }
+
+  private static byte[] toBytes(HashMap<Segment, Sums> sums) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(sums);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static HashMap<Segment, Sums> fromBytes(byte[] bytes) {
+    // On an executor the job's classes come from the task's context class loader, as in Spark's
+    // own Java deserializer.
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes)) {
+      @Override
+      protected Class<?> resolveClass(ObjectStreamClass type) throws IOException, ClassNotFoundException {
+        try {
+          return Class.forName(type.getName(), false, loader);
+        } catch (ClassNotFoundException e) {
+          return super.resolveClass(type);
+        }
+      }
+    }) {
+      return (HashMap<Segment, Sums>) in.readObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("correlation sums: " + e.getMessage(), e);
+    }
   }
 
   private static HashMap<Segment, Sums> accumulate(Iterator<InternalRow> rows, Layout layout) {

@@ -72,7 +72,9 @@ class LocalClusterIT {
 
   @Test
   void clientModeRunWritesEveryTable() {
-    Result run = submit(List.of(), "inputs.responses.path=" + WORK.resolve("input/responses"));
+    // with Kryo, as many clusters are configured: task results cross JVMs through spark.serializer here
+    Result run = submit(List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer"),
+        "inputs.responses.path=" + WORK.resolve("input/responses"));
     assertEquals(0, run.code(), run.output());
     assertTrue(run.output().contains("(master " + masterUrl + ")"), "ran on the cluster: " + run.output());
     assertTrue(run.output().contains("stage write_tables"), run.output());

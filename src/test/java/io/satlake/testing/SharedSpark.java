@@ -28,7 +28,10 @@ public final class SharedSpark {
               .setAppName("satlake-tests")
               .set("spark.ui.enabled", "false")
               .set("spark.sql.shuffle.partitions", "4")
-              .set("spark.driver.bindAddress", "127.0.0.1"));
+              .set("spark.driver.bindAddress", "127.0.0.1")
+              // Kryo, which many clusters set as their default: whatever the job hands Spark to
+              // serialize (task results, shuffled values) must survive it, not only Java's
+              .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer"));
         }
       };
       base.runBefore();
