@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.count_distinct;
 import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
@@ -196,7 +197,7 @@ class SampleDataGeneratorTest {
     rules.put("MISSING_RESPONSE_ID", blank("response_id"));
     rules.put("MISSING_CUSTOMER_ID", blank("customer_id"));
     rules.put("INVALID_DATE", not(col("survey_date").rlike("^\\d{4}-\\d{2}-\\d{2}$")
-        .and(col("survey_date").cast("date").isNotNull())));
+        .and(expr("try_cast(survey_date AS DATE)").isNotNull())));
     Column outOfRange = outside("nps", 0, 10).or(outside("csat", 1, 5)).or(outside("ces", 1, 7));
     Column noScores = col("nps").isNull().and(col("csat").isNull()).and(col("ces").isNull());
     for (String dim : COLUMNS.subList(7, 11)) {

@@ -29,9 +29,13 @@ public final class SharedSpark {
               .set("spark.ui.enabled", "false")
               .set("spark.sql.shuffle.partitions", "4")
               .set("spark.driver.bindAddress", "127.0.0.1")
-              // Kryo, which many clusters set as their default: whatever the job hands Spark to
-              // serialize (task results, shuffled values) must survive it, not only Java's
-              .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer"));
+              // The stricter of the settings clusters differ in, so the job is proven under both:
+              // Kryo (many clusters' default), which whatever the job hands Spark to serialize
+              // (task results, shuffled values) must survive, and ANSI mode (Spark 4's default),
+              // in which an impossible cast or a division by zero fails the query instead of
+              // giving NULL. The ITs, the demo and the benchmark run Spark's defaults.
+              .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+              .set("spark.sql.ansi.enabled", "true"));
         }
       };
       base.runBefore();
