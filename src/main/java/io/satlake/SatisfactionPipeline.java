@@ -159,7 +159,8 @@ public final class SatisfactionPipeline {
       Map<String, String> locations = new LinkedHashMap<>();
       Map<TableSpec, Dataset<Row>> outputs = new LinkedHashMap<>();
       outputs.put(OutputTables.responseFacts(settings), responseFacts(facts, runDate, runId));
-      outputs.put(OutputTables.REJECTED, rejected(responses, crm, runDate, runId));
+      long rejectedRows = responseCounts.counts().rejected() + crmCounts.rejected();
+      outputs.put(OutputTables.REJECTED, DeltaSink.gathered(rejected(responses, crm, runDate, runId), rejectedRows));
       outputs.put(OutputTables.segmentScores(settings), scores);
       outputs.put(OutputTables.driverCorrelations(settings), correlations);
       outputs.put(OutputTables.driverImportance(settings), importance.table());
@@ -175,7 +176,7 @@ public final class SatisfactionPipeline {
       // rows per table for the progress line, from counts already known (no extra pass)
       Map<String, Long> rowsWritten = new LinkedHashMap<>();
       rowsWritten.put(OutputTables.RESPONSE_FACTS, responseCounts.inWindow());
-      rowsWritten.put(OutputTables.REJECTED.name(), responseCounts.counts().rejected() + crmCounts.rejected());
+      rowsWritten.put(OutputTables.REJECTED.name(), rejectedRows);
       rowsWritten.put(OutputTables.SEGMENT_SCORES, scores.count()); // small local tables: no pass over responses
       rowsWritten.put(OutputTables.DRIVER_CORRELATIONS, correlations.count());
       clock.time("write_tables", () -> {

@@ -127,6 +127,17 @@ class JobEndToEndTest {
   }
 
   @Test
+  void aRunDateOfEveryTableButTheFactsIsOneFile() {
+    // the test session has 2 cores: rows held by the driver were written as two files
+    for (String table : tables()) {
+      if (!table.equals(OutputTables.RESPONSE_FACTS)) {
+        assertEquals(1, spark.table(DB + "." + table).filter("run_date = DATE'" + DECEMBER + "'")
+            .select(org.apache.spark.sql.functions.input_file_name()).distinct().count(), table);
+      }
+    }
+  }
+
+  @Test
   void everyTableIsReadableThroughTheMetastoreWithComments() throws Exception {
     List<String> registered = spark.catalog().listTables(DB).select("name").as(Encoders.STRING()).collectAsList();
     List<String> all = new java.util.ArrayList<>(tables());

@@ -24,6 +24,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.catalog.CatalogTable;
+import org.apache.spark.sql.catalyst.plans.logical.LocalRelation;
 import scala.collection.JavaConverters;
 
 /**
@@ -33,6 +34,8 @@ import scala.collection.JavaConverters;
  * the old or the new version of a date.
  */
 public final class DeltaSink {
+  /** Rows per file for {@link #gathered}: a rejected row with its raw record takes a few hundred bytes. */
+  static final long ROWS_PER_FILE = 1_000_000;
   private final SparkSession spark;
   private final Settings settings;
   private boolean databaseReady;
@@ -89,7 +92,7 @@ public final class DeltaSink {
   public void replaceRunDate(TableSpec spec, Dataset<Row> rows, LocalDate runDate, String runId) {
     spark.sparkContext().setJobDescription("satlake write " + spec.name());
     ensureTable(spec);
-    rows.select(conform(spec)).write().format("delta")
+    conformed(spec, rows).write().format("delta")
         .mode("overwrite")
         .option("replaceWhere", "run_date = DATE'" + runDate + "'")
         .option("mergeSchema", "true")
@@ -100,7 +103,7 @@ public final class DeltaSink {
   /** Appends rows (the run log keeps one row per run, reruns included). */
   public void append(TableSpec spec, Dataset<Row> rows, String runId) {
     ensureTable(spec);
-    rows.select(conform(spec)).write().format("delta")
+    conformed(spec, rows).write().format("delta")
         .mode("append")
         .option("mergeSchema", "true")
         .option("userMetadata", runId)
@@ -182,7 +185,26 @@ public final class DeltaSink {
     }
   }
 
-  private Column[] conform(TableSpec spec) {
+  /**
+   * Rows held by the driver are scanned in one task per core (up to the number of rows), and each
+   * task writes a file: on a cluster every small table would get hundreds of tiny files per run
+   * date. They go out as one file, without a shuffle.
+   */
+  private static Dataset<Row> conformed(TableSpec spec, Dataset<Row> rows) {
+    Dataset<Row> conformed = rows.select(conform(spec));
+    return conformed.queryExecution().optimizedPlan() instanceof LocalRelation ? conformed.coalesce(1) : conformed;
+  }
+
+  /**
+   * Rows scattered over many partitions (a few rejected rows in every input split) gathered into
+   * one partition per {@link #ROWS_PER_FILE} of {@code rowCount} rows, so that each becomes one
+   * file, not one per split. A shuffle of only these rows; the scan keeps its parallelism.
+   */
+  public static Dataset<Row> gathered(Dataset<Row> rows, long rowCount) {
+    return rows.repartition((int) Math.max(1, Math.min(Integer.MAX_VALUE, (rowCount + ROWS_PER_FILE - 1) / ROWS_PER_FILE)));
+  }
+
+  private static Column[] conform(TableSpec spec) {
     List<Column> columns = new ArrayList<>();
     for (var field : spec.schema().fields()) {
       columns.add(col(Identifiers.quote(field.name())).cast(field.dataType()).as(field.name(), field.metadata()));

@@ -18,6 +18,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.catalyst.TableIdentifier;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -123,6 +124,41 @@ class DeltaSinkTest {
         .map(r -> List.of(r.getInt(0), r.getInt(1))).toList());
     assertNotEquals(scoresCreated, createTime("sink_views_bi", "scores"));
     assertEquals(alertsCreated, createTime("sink_views_bi", "alerts"));
+  }
+
+  @Test
+  void rowsHeldByTheDriverGoOutAsOneFile() {
+    Settings settings = settings("sink_files");
+    TableSpec spec = table("scores").build();
+    // the test session has 2 cores: a scan of these rows has 2 tasks, each of which wrote a file
+    Dataset<Row> driverRows = rows("r1", 1, 2, 3, 4, 5, 6, 7, 8).withColumn("x", functions.col("x").plus(10));
+    assertEquals(2, driverRows.rdd().getNumPartitions());
+    new DeltaSink(spark, settings).replaceRunDate(Map.of(spec, driverRows), RUN_DATE, "r1");
+    assertEquals(List.of(11, 12, 13, 14, 15, 16, 17, 18), values(settings, "scores"));
+    assertEquals(1, files(settings, "scores"));
+  }
+
+  @Test
+  void scatteredRowsAreGatheredIntoOneFilePerMillionRows() {
+    Settings settings = settings("sink_gathered");
+    TableSpec spec = table("rejected").build();
+    // 5 rows spread over 8 partitions, as rejected rows are spread over the input's splits
+    Dataset<Row> scattered = spark.range(0, 800, 1, 8).filter("id % 160 = 0")
+        .select(functions.lit(Date.valueOf(RUN_DATE)).as("run_date"), functions.lit("r1").as("run_id"),
+            functions.col("id").cast("int").as("x"));
+    assertEquals(8, scattered.rdd().getNumPartitions());
+    new DeltaSink(spark, settings).replaceRunDate(Map.of(spec, DeltaSink.gathered(scattered, 5)), RUN_DATE, "r1");
+    assertEquals(List.of(0, 160, 320, 480, 640), values(settings, "rejected"));
+    assertEquals(1, files(settings, "rejected"));
+    // ceil(2,500,000 / 1,000,000) = 3 files' worth of partitions, 1 for none
+    assertEquals(3, DeltaSink.gathered(scattered, 2_500_000).rdd().getNumPartitions());
+    assertEquals(1, DeltaSink.gathered(scattered, 0).rdd().getNumPartitions());
+  }
+
+  /** Data files of the run date in the table's current version. */
+  private long files(Settings settings, String table) {
+    return spark.read().format("delta").load(new DeltaSink(spark, settings).location(table))
+        .filter("run_date = DATE'" + RUN_DATE + "'").select(functions.input_file_name()).distinct().count();
   }
 
   private List<String> columns(String database, String view) {
