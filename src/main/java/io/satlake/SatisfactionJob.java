@@ -7,6 +7,7 @@ import io.satlake.config.SettingsLoader;
 import io.satlake.io.DeltaSink;
 import io.satlake.io.OutputTables;
 import io.satlake.io.SparkSessions;
+import io.satlake.io.Sources;
 import io.satlake.report.RunLog;
 import io.satlake.report.RunResult;
 import io.satlake.report.RunSummary;
@@ -288,16 +289,21 @@ public final class SatisfactionJob {
     } catch (SatlakeException e) {
       error = e.getMessage();
       throw e;
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Scala's exceptions (AnalysisException) are undeclared: checked ones arrive here too
+      SatlakeException inputError = Sources.inputError(e);
+      error = inputError != null ? inputError.getMessage() : e.toString();
+      throw inputError != null ? inputError
+          : new SatlakeException(SatlakeException.ExitCode.RUN_FAILED, "run " + runId + " failed: " + e);
+    } catch (Error e) {
       error = e.toString();
-      throw new SatlakeException(SatlakeException.ExitCode.RUN_FAILED, "run " + runId + " failed: " + e);
+      throw e;
     } finally {
       Instant finished = Instant.now();
       Dataset<Row> log = RunLog.row(spark, settings, runId, runDate,
           result == null ? null : result.window(), result, error, started, finished, clock.seconds(), version());
       try {
         new DeltaSink(spark, settings).append(OutputTables.RUN, log, runId);
-      } catch (RuntimeException logFailure) {
+      } catch (Exception logFailure) {
         if (error == null) {
           throw new SatlakeException(SatlakeException.ExitCode.RUN_FAILED,
               "run " + runId + " wrote its tables but not its run_log row: " + logFailure);

@@ -53,6 +53,18 @@ class CommandLineTest {
     return all;
   }
 
+  /** A run of the inputs above: NPS by region, no other score, driver or segment. */
+  private static String[] npsAndRegionOnly(String... extra) {
+    String[] model = {"--set", "dimensions=[]", "--set", "inputs.responses.columns.csat=null",
+        "--set", "inputs.responses.columns.ces=null", "--set", "inputs.responses.columns.channel=null",
+        "--set", "inputs.responses.columns.complaint_category=null", "--set", "inputs.responses.columns.comment=null",
+        "--set", "segments.dimensions=[region]", "--set", "segments.combinations=[]",
+        "--set", "segments.correlation-levels=[]", "--set", "behaviour-drivers=[]", "--set", "min-n=1"};
+    String[] all = java.util.Arrays.copyOf(model, model.length + extra.length);
+    System.arraycopy(extra, 0, all, model.length, extra.length);
+    return run(all);
+  }
+
   @Test
   void helpForEveryCommand() {
     for (String command : new String[] {"run", "backfill", "demo", "generate", "sql"}) {
@@ -128,6 +140,27 @@ class CommandLineTest {
   }
 
   @Test
+  void anEmptyInputFolderExitsWithThreeAndLogsAFailedRun() throws Exception {
+    Path empty = java.nio.file.Files.createDirectories(dir.resolve("empty-responses"));
+    assertFails(3, "satlake.inputs.responses.path: no csv data under " + empty + " (an empty folder?)",
+        run("--set", "inputs.responses.path=" + empty, "--set", "database=satlake_empty_input"));
+    // a failed run is logged as failed, so that a backfill runs the date again
+    org.apache.spark.sql.Row logged = SharedSpark.spark().table("satlake_empty_input.run_log").first();
+    assertEquals("failed", logged.getAs("status"));
+    assertTrue(logged.<String>getAs("error").contains("no csv data under"), logged.toString());
+  }
+
+  @Test
+  void aCsvFileWhoseHeaderDiffersFromTheFirstFilesExitsWithThree() throws Exception {
+    // read by position under the first file's header, the second file's nps would be read as its customer id
+    Path folder = TestInputs.csv(dir, "mixed-headers", "response_id,customer_id,survey_date,nps", "r1,c1,2025-01-01,9");
+    java.nio.file.Files.writeString(folder.resolve("part2.csv"), "response_id,nps,survey_date,customer_id\nr2,8,2025-01-02,c1\n");
+    assertFails(3, "a CSV file's header differs from the first file's",
+        npsAndRegionOnly("--set", "inputs.responses.path=" + folder, "--set", "database=satlake_mixed_headers"));
+    assertEquals("failed", SharedSpark.spark().table("satlake_mixed_headers.run_log").first().getAs("status"));
+  }
+
+  @Test
   void sqlReportsBadStatements() {
     assertFails(2, "satlake sql: expects exactly one quoted SQL statement", "sql");
     assertFails(2, "satlake sql: [PARSE_SYNTAX_ERROR]", "sql", "SELEC 1", "--set", "warehouse=" + dir.resolve("wh"));
@@ -138,12 +171,7 @@ class CommandLineTest {
 
   @Test
   void aCriticalAlertExitsWithFourWhenConfiguredAfterASucceededRun() {
-    String[] args = run("--set", "dimensions=[]", "--set", "inputs.responses.columns.csat=null",
-        "--set", "inputs.responses.columns.ces=null", "--set", "inputs.responses.columns.channel=null",
-        "--set", "inputs.responses.columns.complaint_category=null", "--set", "inputs.responses.columns.comment=null",
-        "--set", "segments.dimensions=[region]", "--set", "segments.combinations=[]",
-        "--set", "segments.correlation-levels=[]", "--set", "behaviour-drivers=[]", "--set", "min-n=1",
-        "--set", "database=satlake_alert_exit",
+    String[] args = npsAndRegionOnly("--set", "database=satlake_alert_exit",
         // the one response has nps 9: NPS 100, below 101
         "--set", "alerts.rules=[{metric=nps, below=101, severity=critical}]", "--set", "alerts.exit-on-critical=true");
     Outcome o = execute(args);

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
@@ -212,13 +213,39 @@ public final class Sources {
       throw SatlakeException.usage(key + ".path: must be set");
     }
     requireExists(spark, path, key + ".path");
-    return switch (format) {
-      case CSV -> List.of(csvReader(spark).option("header", "true").csv(path).schema().fieldNames());
-      case JSON -> null;
-      case PARQUET -> List.of(spark.read().parquet(path).schema().fieldNames());
-      case DELTA -> List.of(spark.read().format("delta").load(path).schema().fieldNames());
-      case JDBC -> throw new IllegalStateException(key + ": a JDBC source has no path"); // SettingsLoader allows it for the CRM only
-    };
+    try {
+      return switch (format) {
+        case CSV -> List.of(csvReader(spark).option("header", "true").csv(path).schema().fieldNames());
+        case JSON -> null;
+        case PARQUET -> List.of(spark.read().parquet(path).schema().fieldNames());
+        case DELTA -> List.of(spark.read().format("delta").load(path).schema().fieldNames());
+        case JDBC -> throw new IllegalStateException(key + ": a JDBC source has no path"); // SettingsLoader allows it for the CRM only
+      };
+    } catch (Exception e) { // Spark's AnalysisException is checked in Java's eyes but undeclared
+      if (e instanceof AnalysisException a && "UNABLE_TO_INFER_SCHEMA".equals(a.getErrorClass())) {
+        throw SatlakeException.badInput(key + ".path: no " + format.name().toLowerCase(java.util.Locale.ROOT)
+            + " data under " + path + " (an empty folder?)");
+      }
+      if (e instanceof AnalysisException a) {
+        throw SatlakeException.badInput(key + ".path: cannot read " + path + ": " + a.getMessage());
+      }
+      throw (RuntimeException) e;
+    }
+  }
+
+  /**
+   * The user-facing error a failed query hides, if any: a CSV file whose header differs from the
+   * first file's (the columns are read by position, so such a file would be misread).
+   */
+  public static SatlakeException inputError(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof IllegalArgumentException && t.getMessage() != null
+          && t.getMessage().startsWith("CSV header does not conform to the schema")) {
+        return SatlakeException.badInput("a CSV file's header differs from the first file's (the columns of every"
+            + " file must be the same, in the same order): " + t.getMessage().replace('\n', ' ').replaceAll(" +", " "));
+      }
+    }
+    return null;
   }
 
   private static Dataset<Row> read(SparkSession spark, String path, SourceFormat format,
@@ -234,7 +261,10 @@ public final class Sources {
         // A line with too few or too many fields is malformed whichever columns a query reads:
         // with column pruning the CSV parser would check only the fields the query needs.
         DataFrameReader reader = (format == SourceFormat.CSV
-            ? csvReader(spark).option("header", "true").option("columnPruning", "false") : spark.read())
+            ? csvReader(spark).option("header", "true").option("columnPruning", "false")
+                // every file's header is checked against the first one's: fields are read by position
+                .option("enforceSchema", "false")
+            : spark.read())
             .schema(schema)
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", CORRUPT_RECORD);
