@@ -58,7 +58,7 @@ public record Settings(
 
   /** The survey-response source and where each canonical field lives in it. */
   public record ResponsesInput(String path, SourceFormat format, Map<String, String> columns,
-      Map<String, String> dimensionColumns, String dateFormat) {
+      Map<String, String> dimensionColumns, String dateFormat, boolean csvMultiLine) {
 
     /** The source column of a canonical field or a dimension (by its name). */
     public String sourceColumn(String canonical) {

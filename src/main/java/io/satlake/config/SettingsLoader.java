@@ -141,7 +141,8 @@ public final class SettingsLoader {
         enumValue("satlake.inputs.responses.format", SourceFormat.class),
         columnMap("satlake.inputs.responses.columns"),
         columnMap("satlake.inputs.responses.dimension-columns"),
-        string("satlake.inputs.responses.date-format"));
+        string("satlake.inputs.responses.date-format"),
+        bool("satlake.inputs.responses.csv-multi-line"));
     CrmInput crm = new CrmInput(
         optionalString("satlake.inputs.crm.path"),
         enumValue("satlake.inputs.crm.format", SourceFormat.class),
@@ -194,7 +195,7 @@ public final class SettingsLoader {
     }
     return new Settings(
         new ResponsesInput(responses.path(), responses.format(), responses.columns(), dimensionSources,
-            responses.dateFormat()),
+            responses.dateFormat(), responses.csvMultiLine()),
         crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, rankBins, policy, warehouse, database, scratchDir,
         spark,
         weighting, crmJdbc, bi, customers, tracking, hash(config.getConfig(ROOT)), importance);

@@ -90,7 +90,7 @@ public final class Sources {
         }
       });
     }
-    Dataset<Row> frame = read(spark, input.path(), input.format(), available, wanted.values());
+    Dataset<Row> frame = read(spark, input.path(), input.format(), input.csvMultiLine(), available, wanted.values());
     return new RawResponses(rawShape(frame, wanted), segmentColumns);
   }
 
@@ -200,7 +200,7 @@ public final class Sources {
     }
     Dataset<Row> frame = jdbc
         ? jdbc(spark, settings.crmJdbc(), wanted.values()).withColumn(CORRUPT_RECORD, lit(null).cast(DataTypes.StringType))
-        : read(spark, input.path(), input.format(), available, wanted.values());
+        : read(spark, input.path(), input.format(), false, available, wanted.values());
     return rawShape(frame, wanted);
   }
 
@@ -248,7 +248,7 @@ public final class Sources {
     return null;
   }
 
-  private static Dataset<Row> read(SparkSession spark, String path, SourceFormat format,
+  private static Dataset<Row> read(SparkSession spark, String path, SourceFormat format, boolean multiLine,
       List<String> available, java.util.Collection<String> wanted) {
     switch (format) {
       case CSV, JSON -> {
@@ -261,7 +261,7 @@ public final class Sources {
         // A line with too few or too many fields is malformed whichever columns a query reads:
         // with column pruning the CSV parser would check only the fields the query needs.
         DataFrameReader reader = (format == SourceFormat.CSV
-            ? csvReader(spark).option("header", "true").option("columnPruning", "false")
+            ? csvReader(spark).option("multiLine", multiLine).option("header", "true").option("columnPruning", "false")
                 // every file's header is checked against the first one's: fields are read by position
                 .option("enforceSchema", "false")
             : spark.read())

@@ -8,19 +8,24 @@ import io.satlake.config.SettingsLoader;
 import io.satlake.quality.ResponseValidator;
 import io.satlake.sample.SampleDataGenerator;
 import io.satlake.testing.SharedSpark;
+import io.satlake.testing.TestInputs;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The same typed sample as Parquet, JSON lines and Delta: identical facts and reason counts. */
+/**
+ * The same typed sample as Parquet, JSON lines and Delta: identical facts and reason counts; CSV
+ * records across lines.
+ */
 class SourceFormatsTest {
   @TempDir
   static Path dir;
@@ -40,12 +45,15 @@ class SourceFormatsTest {
   }
 
   static SatisfactionPipeline.Analysis analyse(String format) {
-    Settings settings = SettingsLoader.load(null, Map.of(
+    return analyse(SettingsLoader.load(null, Map.of(
         "inputs.responses.path", dir.resolve(format + "/responses").toString(),
         "inputs.responses.format", format,
         "inputs.crm.path", dir.resolve(format + "/crm").toString(),
         "inputs.crm.format", format,
-        "spark.catalog", "in-memory"));
+        "spark.catalog", "in-memory")));
+  }
+
+  static SatisfactionPipeline.Analysis analyse(Settings settings) {
     Sources.RawResponses raw = Sources.responses(spark, settings);
     List<String> crmSegments = settings.segments().dimensions().stream()
         .filter(s -> !raw.segmentColumns().contains(s)).toList();
@@ -58,6 +66,26 @@ class SourceFormatsTest {
     ResponseValidator.split(analysis.responses()).rejected().groupBy("reason").count().collectAsList()
         .forEach(r -> counts.put(r.getString(0), r.getLong(1)));
     return counts;
+  }
+
+  @Test
+  void csvFieldsSpanLinesOnlyWhenConfigured() {
+    Path responses = TestInputs.csv(dir, "multi-line",
+        "response_id,customer_id,survey_date,channel,nps,csat,ces,dim_quality,complaint_category,comment",
+        "m1,c1,2025-01-15,web,9,5,2,7,,\"line one\r\nline two, still m1\"",
+        "m2,c1,2025-01-16,app,7,4,3,6,,plain");
+    Path crm = TestInputs.csv(dir, "multi-line-crm", "customer_id,region,visits", "c1,north,4");
+    // RFC 4180: the quoted comment's line break is part of the field
+    SatisfactionPipeline.Analysis spanning = analyse(
+        TestInputs.small(responses, crm, dir.resolve("wh"), "inputs.responses.csv-multi-line=true"));
+    assertEquals(Map.of(), reasons(spanning));
+    assertEquals(List.of("m1", "m2"), spanning.facts().orderBy("response_id").select("response_id")
+        .as(Encoders.STRING()).collectAsList());
+    assertEquals(2, spanning.facts().filter("has_comment").count());
+    // the default reads one record per line: the second line of m1 is a malformed record of its own
+    SatisfactionPipeline.Analysis byLine = analyse(TestInputs.small(responses, crm, dir.resolve("wh")));
+    assertEquals(3, byLine.responses().count());
+    assertEquals(Map.of("MALFORMED_RECORD", 1L), reasons(byLine));
   }
 
   @Test
