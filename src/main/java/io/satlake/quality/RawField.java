@@ -1,7 +1,7 @@
 package io.satlake.quality;
 
+import static org.apache.spark.sql.functions.abs;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.to_date;
@@ -19,10 +19,20 @@ import org.apache.spark.sql.types.StringType;
 
 /**
  * Typing expressions for one field of the raw shape ({@link Sources}), whatever its source type:
- * strings from CSV/JSON are trimmed and parsed without ever failing the query (try_cast), typed
- * Parquet/Delta columns are used as they are.
+ * strings from CSV/JSON are trimmed of ASCII whitespace and parsed without ever failing the query,
+ * typed Parquet/Delta columns are used as they are (but a number must be finite).
  */
 final class RawField {
+  /** What trimming removes: ASCII whitespace (Spark's one-argument trim removes only spaces). */
+  private static final String WHITESPACE = " \t\r\n\u000B\f";
+
+  /**
+   * A plain decimal number: optional sign, digits with an optional fraction, optional exponent. A
+   * string cast to double alone also takes Java's forms (7d, 0x1p3) and NaN and Infinity. \z, not
+   * $, which would also match before a final line terminator such as U+2028.
+   */
+  private static final String DECIMAL = "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?\\z";
+
   private final String name;
   private final DataType type;
 
@@ -47,22 +57,35 @@ final class RawField {
     return type instanceof StringType;
   }
 
+  private Column trimmed() {
+    return trim(value(), WHITESPACE);
+  }
+
   /** Null, or empty after trimming. */
   Column blank() {
-    return isString() ? value().isNull().or(trim(value()).equalTo("")) : value().isNull();
+    return isString() ? value().isNull().or(trimmed().equalTo("")) : value().isNull();
   }
 
   /** The trimmed text, NULL when blank. */
   Column text() {
-    Column text = isString() ? trim(value()) : value().cast(DataTypes.StringType);
+    Column text = isString() ? trimmed() : value().cast(DataTypes.StringType);
     return when(blank(), lit(null).cast(DataTypes.StringType)).otherwise(text);
   }
 
-  /** The value as a double, NULL when blank or not a number. */
+  /** The value as a finite double, NULL when blank or not a number (NaN and infinities are not). */
   Column number() {
-    return isString()
-        ? expr("try_cast(trim(" + Sources.quotedRawColumn(name) + ") AS DOUBLE)")
-        : value().cast(DataTypes.DoubleType);
+    if (isString()) {
+      Column text = trimmed();
+      // the pattern guards the cast, which therefore cannot fail even in ANSI mode
+      return when(text.rlike(DECIMAL), finite(text.cast(DataTypes.DoubleType)));
+    }
+    return finite(value().cast(DataTypes.DoubleType));
+  }
+
+  /** The double, NULL when NaN or infinite (also a decimal beyond a double's range, like 1e999). */
+  private static Column finite(Column n) {
+    // Spark orders NaN above every number, so one comparison excludes NaN and both infinities
+    return when(abs(n).leq(Double.MAX_VALUE), n);
   }
 
   /** True when present but not a number in [low, high]. */
@@ -99,7 +122,7 @@ final class RawField {
         || type instanceof org.apache.spark.sql.types.TimestampNTZType) {
       return to_date(value());
     }
-    Column text = isString() ? trim(value()) : value().cast(DataTypes.StringType);
+    Column text = isString() ? trimmed() : value().cast(DataTypes.StringType);
     return try_to_timestamp(text, lit(pattern)).cast(DataTypes.DateType);
   }
 }

@@ -17,6 +17,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,6 +139,92 @@ class ValidationTest {
             new Object[] {"d2", 8},
             new Object[] {"d4", 5},
             new Object[] {"d5", 10});
+  }
+
+  @Test
+  void asciiWhitespaceIsTrimmedAndOnlyPlainDecimalScoresParse() {
+    Path text = TestInputs.csv(dir, "text",
+        "response_id,customer_id,survey_date,channel,nps,csat,ces,dim_quality,complaint_category,comment",
+        "\t,c1,2025-01-15,web,9,,,,,", // a tab alone is blank
+        "w1,c1,2025-01-15,web,9,,,,,",
+        "w1\t,c1,2025-01-16,web,8,,,,,", // w1 once trimmed
+        "w2,c1\t,2025-01-15,web, 8 ,,,,,", // c1 once trimmed, so it joins the CRM's c1
+        "w3,c1,2025-01-15,web,\u000B7.0\f,,,,,",
+        "w4,c1,2025-01-15,web,1e1,+4,,.7e1,,",
+        "w5,c1,2025-01-15,web,7d,,,,,", // Java's double suffix, read as 7 by a cast
+        "w6,c1,2025-01-15,web,0x1p3,,,,,", // a Java hex float, read as 8 by a cast
+        "w7,c1,2025-01-15,web,NaN,,,,,",
+        "w8,c1,2025-01-15,web,Infinity,,,,,",
+        "w9,c1,2025-01-15,web,\"1,0\",,,,,");
+    SatisfactionPipeline.Analysis analysis = analyse(TestInputs.small(text, crm, dir.resolve("wh-text")));
+
+    assertRows(reasons(analysis),
+        new Object[] {null, "MISSING_RESPONSE_ID", "response_id"},
+        new Object[] {"w1", "DUPLICATE_RESPONSE_ID", "response_id=w1"},
+        new Object[] {"w5", "SCORE_OUT_OF_RANGE", "nps=7d"},
+        new Object[] {"w6", "SCORE_OUT_OF_RANGE", "nps=0x1p3"},
+        new Object[] {"w7", "SCORE_OUT_OF_RANGE", "nps=NaN"},
+        new Object[] {"w8", "SCORE_OUT_OF_RANGE", "nps=Infinity"},
+        new Object[] {"w9", "SCORE_OUT_OF_RANGE", "nps=1,0"});
+    assertRows(analysis.facts().select("response_id", "customer_id", "crm_matched", "nps", "csat", "dim_quality"),
+        new Object[] {"w1", "c1", true, 9, null, null},
+        new Object[] {"w2", "c1", true, 8, null, null},
+        new Object[] {"w3", "c1", true, 7, null, null},
+        new Object[] {"w4", "c1", true, 10, 4, 7});
+  }
+
+  /** The CRM source, classified and split into accepted and rejected rows. */
+  private static Validated crmRows(Settings settings) {
+    Dataset<Row> raw = Sources.crm(SharedSpark.spark(), settings, List.of("region"));
+    return ResponseValidator.split(CrmValidator.classify(raw, settings, List.of("region")));
+  }
+
+  @Test
+  void crmNumbersInTextMustBeFinitePlainDecimals() {
+    Path text = TestInputs.csv(dir, "crm-text",
+        "customer_id,region,visits",
+        "c1,north,4",
+        "c2,north,NaN",
+        "c3,north,Infinity",
+        "c4,north,-Infinity",
+        "c5,north,1e999", // plain, but beyond a double: Infinity
+        "c6,north,7d",
+        "c7,north,\t2.5e0 ",
+        "c8,north,",
+        "c9,north,4\u2028"); // U+2028 is not ASCII whitespace, so not trimmed
+    Validated rows = crmRows(TestInputs.small(responses, text, dir.resolve("wh")));
+    assertRows(rows.rejected().select("record_key", "reason", "detail"),
+        new Object[] {"c2", "MALFORMED_RECORD", "visits=NaN"},
+        new Object[] {"c3", "MALFORMED_RECORD", "visits=Infinity"},
+        new Object[] {"c4", "MALFORMED_RECORD", "visits=-Infinity"},
+        new Object[] {"c5", "MALFORMED_RECORD", "visits=1e999"},
+        new Object[] {"c6", "MALFORMED_RECORD", "visits=7d"},
+        new Object[] {"c9", "MALFORMED_RECORD", "visits=4\u2028"});
+    assertRows(rows.accepted().select("customer_id", "visits"),
+        new Object[] {"c1", 4.0},
+        new Object[] {"c7", 2.5},
+        new Object[] {"c8", null});
+  }
+
+  @Test
+  void typedCrmDoublesMustBeFinite() {
+    StructType schema = new StructType().add("customer_id", DataTypes.StringType)
+        .add("region", DataTypes.StringType).add("visits", DataTypes.DoubleType);
+    Path parquet = dir.resolve("crm-parquet");
+    SharedSpark.spark().createDataFrame(List.of(
+        RowFactory.create("c1", "north", 4.0),
+        RowFactory.create("c2", "north", Double.NaN),
+        RowFactory.create("c3", "north", Double.POSITIVE_INFINITY),
+        RowFactory.create("c4", "north", Double.NEGATIVE_INFINITY),
+        RowFactory.create("c5", "north", null)), schema).write().parquet(parquet.toString());
+    Validated rows = crmRows(TestInputs.small(responses, parquet, dir.resolve("wh"), "inputs.crm.format=parquet"));
+    assertRows(rows.rejected().select("record_key", "reason", "detail"),
+        new Object[] {"c2", "MALFORMED_RECORD", "visits=NaN"},
+        new Object[] {"c3", "MALFORMED_RECORD", "visits=Infinity"},
+        new Object[] {"c4", "MALFORMED_RECORD", "visits=-Infinity"});
+    assertRows(rows.accepted().select("customer_id", "visits"),
+        new Object[] {"c1", 4.0},
+        new Object[] {"c5", null});
   }
 
   @Test
