@@ -19,9 +19,11 @@ public final class Stats {
   private static final long SERIES_MIN_DF = 1000;
 
   /**
-   * Relative rounding a sum of squares can carry per summed row; a centred sum of squares below
-   * it is indistinguishable from zero (a constant 0.1 column does not cancel exactly).
+   * Relative rounding, per summed row, of a figure formed from a few one-pass sums. A sum of n
+   * doubles, in any order, is off by at most (n − 1)·u·Σ|x| (u = 2⁻⁵³, half an ulp of 1), so
+   * Σx² − (Σx)²/n is off by at most about 3n·u·Σx² (as (Σ|x|)²/n ≤ Σx²): 4u per row bounds it.
    */
+  private static final double ROUNDING_PER_ROW = 2 * Math.ulp(1.0);
 
   private Stats() {}
 
@@ -191,8 +193,9 @@ public final class Stats {
 
   /**
    * Mean with a t-based 95% interval from the count, sum and sum of squares, so that the sums can
-   * come from one mergeable aggregation. With a single value the spread is unknown: sd, se and
-   * the bounds are NaN.
+   * come from one mergeable aggregation. Constant values have sd exactly 0, even from the double
+   * sums of the satisfaction index. With a single value the spread is unknown: sd, se and the
+   * bounds are NaN.
    *
    * @throws IllegalArgumentException when n is not positive
    */
@@ -204,12 +207,23 @@ public final class Stats {
     if (n == 1) {
       return new Mean(n, mean, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     }
-    // The one-pass form may cancel to a tiny negative number for (nearly) constant data.
-    double variance = Math.max(0.0, (sumOfSquares - sum * sum / n) / (n - 1));
+    double variance = centredSumOfSquares(n, sum, sumOfSquares) / (n - 1);
     double sd = Math.sqrt(variance);
     double se = sd / Math.sqrt(n);
     double margin = tQuantile975(n - 1) * se;
     return new Mean(n, mean, sd, se, mean - margin, mean + margin);
+  }
+
+  /**
+   * Σ(x − x̄)² from a count and one-pass sums, Σx² − (Σx)²/n, and exactly 0 when that is within
+   * the sums' rounding ({@link #ROUNDING_PER_ROW}). Constant values that are not exact binary
+   * fractions (an index of 83.33, a driver 0.2 away from its shift) leave a residue of either
+   * sign; a positive one would pass for spread (a Welch t of millions, a correlation of noise),
+   * and a real spread that small could not be told from rounding anyway.
+   */
+  public static double centredSumOfSquares(long n, double sum, double sumOfSquares) {
+    double centred = sumOfSquares - sum * sum / n;
+    return centred <= ROUNDING_PER_ROW * n * sumOfSquares ? 0.0 : centred;
   }
 
   /**

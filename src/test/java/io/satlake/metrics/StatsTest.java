@@ -226,6 +226,32 @@ class StatsTest {
   }
 
   @Test
+  void meanOfConstantValuesWithAPositiveRoundingResidueHasExactlyZeroSpread() {
+    // Thirty 0.7s summed one by one: Σx² − (Σx)²/n comes out 1.8e-14, not 0. Read as spread it
+    // would make sd 2.5e-8 and a Welch t of millions against any other constant.
+    double sum = 0;
+    double sumOfSquares = 0;
+    for (int i = 0; i < 30; i++) {
+      sum += 0.7;
+      sumOfSquares += 0.7 * 0.7;
+    }
+    // The precondition this test exists for: the one-pass residue is positive.
+    assertTrue(sumOfSquares - sum * sum / 30 > 0);
+    Stats.Mean constant = Stats.mean(30, sum, sumOfSquares);
+    assertAll(
+        () -> assertEquals(0.0, constant.sd(), 0.0),
+        () -> assertEquals(constant.mean(), constant.low(), 0.0),
+        () -> assertEquals(constant.mean(), constant.high(), 0.0));
+    // Against another constant (0.5 sums exactly): no spread on either side, nothing to test.
+    assertTrue(Double.isNaN(Stats.welch(constant, Stats.mean(30, 15, 7.5)).pValue()));
+    // A small real spread is kept: 29 x 0.7 and one 0.7 + 1e-5 have Σ(x − x̄)² = (1e-5)² · 29/30,
+    // so sd = 1e-5 · √(1/30).
+    double shifted = 0.7 + 1e-5;
+    Stats.Mean spread = Stats.mean(30, sum - 0.7 + shifted, sumOfSquares - 0.49 + shifted * shifted);
+    assertEquals(1e-5 * Math.sqrt(1 / 30.0), spread.sd(), 1e-9);
+  }
+
+  @Test
   void meanRejectsAnEmptySample() {
     assertThrows(IllegalArgumentException.class, () -> Stats.mean(0, 0, 0));
   }
