@@ -1,5 +1,6 @@
 package io.satlake.drivers;
 
+import io.satlake.metrics.Stats;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -140,12 +141,16 @@ final class CorrelationSums {
       }
     }
 
-    /** Pearson r of target t and driver d; NaN when a variance is zero. */
+    /**
+     * Pearson r of target t and driver d; NaN when a variance is zero. A driver constant within
+     * the segment but not equal to its shift does not cancel exactly in the shifted sums, so zero
+     * means within their rounding ({@link Stats#centredSumOfSquares}).
+     */
     double pearson(int t, int d) {
       double cov = sxy[t][d] - sx[t][d] * sy[t] / n[t];
-      double varX = sxx[t][d] - sx[t][d] * sx[t][d] / n[t];
-      double varY = syy[t] - sy[t] * sy[t] / n[t];
-      return varX <= 0 || varY <= 0 ? Double.NaN : clamp(cov / Math.sqrt(varX * varY));
+      double varX = Stats.centredSumOfSquares(n[t], sx[t][d], sxx[t][d]);
+      double varY = Stats.centredSumOfSquares(n[t], sy[t], syy[t]);
+      return varX == 0 || varY == 0 ? Double.NaN : clamp(cov / Math.sqrt(varX * varY));
     }
 
     /** Spearman ρ of target t and driver d: Pearson of their average ranks, from the joint counts. */

@@ -178,6 +178,40 @@ class DriverCorrelationsTest {
   }
 
   @Test
+  void aDriverConstantWithinASegmentHasNoCorrelationThoughItIsNotTheShift() {
+    // The 3000 random rows (visits around e; the shift is the overall median) and nine segments of
+    // 37 rows whose visits are constant, 0.1 .. 0.9: their shifted sums need not cancel exactly
+    // (the residue's sign depends on the value), but their variance is 0.
+    List<Row> facts = new ArrayList<>(randomFacts());
+    double[] nps = new double[37];
+    double[] quality = new double[37];
+    for (int i = 0; i < 37; i++) {
+      nps[i] = i % 11;
+      quality[i] = i % 7 + 1;
+      for (int k = 1; k <= 9; k++) {
+        facts.add(RowFactory.create("constant_" + k, i % 11, i % 5 + 1, i % 7 + 1, i % 7 + 1, k / 10.0, true));
+      }
+    }
+    List<Row> rows = compute(facts, "min-n=10");
+    for (int k = 1; k <= 9; k++) {
+      String segment = "constant_" + k;
+      for (String target : Settings.TARGETS) {
+        for (String method : new String[] {"pearson", "spearman"}) {
+          Row constant = find(rows, "region", segment, target, "visits", method);
+          String label = method + " " + target + " " + segment;
+          assertEquals(37L, constant.<Long>getAs("n"), label);
+          assertNull(constant.getAs("r"), label);
+          assertNull(constant.getAs("p_value"), label);
+          assertNull(constant.getAs("ci_low"), label);
+        }
+      }
+      // The segment's other driver varies and keeps its coefficient.
+      assertEquals(Reference.pearson(nps, quality),
+          find(rows, "region", segment, "nps", "dim_quality", "pearson").<Double>getAs("r"), 1e-9, segment);
+    }
+  }
+
+  @Test
   void aContinuousDriverWithMoreValuesThanBinsIsRankedInBinsCloseToExact() {
     List<Row> facts = randomFacts();
     List<Row> rows = compute(facts, "min-n=10", "correlations.rank-bins=64");
