@@ -21,7 +21,8 @@ public final class Stats {
   /**
    * Relative rounding, per summed row, of a figure formed from a few one-pass sums. A sum of n
    * doubles, in any order, is off by at most (n − 1)·u·Σ|x| (u = 2⁻⁵³, half an ulp of 1), so
-   * Σx² − (Σx)²/n is off by at most about 3n·u·Σx² (as (Σ|x|)²/n ≤ Σx²): 4u per row bounds it.
+   * Σx² − (Σx)²/n is off by at most about 3n·u·Σx² (as (Σ|x|)²/n ≤ Σx²), and Kish's
+   * (Σw)²/Σw² by about 3n·u of itself: 4u per row bounds both.
    */
   private static final double ROUNDING_PER_ROW = 2 * Math.ulp(1.0);
 
@@ -182,7 +183,9 @@ public final class Stats {
   public static WeightedEstimate weightedMean(double sumW, double sumSquaredW, double sumWX, double sumWSquaredX) {
     double nEffective = kishEffectiveN(sumW, sumSquaredW);
     double mean = sumWX / sumW;
-    long df = (long) Math.floor(nEffective) - 1;
+    // Equal weights give n_eff = n only up to the sums' rounding (thirty 0.9s: 29.999999999999975),
+    // so a whole number within it counts as reached.
+    long df = (long) Math.floor(nEffective * (1 + ROUNDING_PER_ROW * nEffective)) - 1;
     if (df < 1) {
       return new WeightedEstimate(mean, nEffective, Double.NaN, Double.NaN);
     }

@@ -256,6 +256,34 @@ class StatsTest {
     assertThrows(IllegalArgumentException.class, () -> Stats.mean(0, 0, 0));
   }
 
+  @Test
+  void equalWeightsGiveTheUnweightedTIntervalWithNMinusOneDf() {
+    // Thirty values 1..7 repeating, each with weight 0.9: Kish n_eff = 27²/24.3 = 30 and the
+    // weighted variance is the unweighted one, so the interval is mean ± t(0.975, 29)·sd/√30.
+    // The sums of 0.9 round: n_eff comes out just below 30, whose floor would give 28 df.
+    double[] x = new double[30];
+    double sumW = 0;
+    double sumSquaredW = 0;
+    double sumWX = 0;
+    double sumWSquaredX = 0;
+    for (int i = 0; i < x.length; i++) {
+      x[i] = i % 7 + 1;
+      sumW += 0.9;
+      sumSquaredW += 0.9 * 0.9;
+      sumWX += 0.9 * x[i];
+      sumWSquaredX += 0.9 * x[i] * x[i];
+    }
+    assertTrue(Stats.kishEffectiveN(sumW, sumSquaredW) < 30); // the precondition this test exists for
+    double mean = java.util.Arrays.stream(x).sum() / 30;
+    double squaredDeviations = java.util.Arrays.stream(x).map(v -> (v - mean) * (v - mean)).sum();
+    double margin = 2.045229642132703 * Math.sqrt(squaredDeviations / 29 / 30); // t(0.975, 29), R qt
+    Stats.WeightedEstimate weighted = Stats.weightedMean(sumW, sumSquaredW, sumWX, sumWSquaredX);
+    assertAll(
+        () -> assertEquals(mean, weighted.value(), TOLERANCE),
+        () -> assertEquals(mean - margin, weighted.low(), TOLERANCE),
+        () -> assertEquals(mean + margin, weighted.high(), TOLERANCE));
+  }
+
   // ----------------------------------------------------------------------------- t quantile
 
   @Test
