@@ -365,14 +365,27 @@ public final class Stats {
    * A two-sided test of a difference between two independent estimates: the test's name
    * ({@code nps_z}, {@code two_proportion_z} or {@code welch_t}), its statistic, degrees of
    * freedom (NaN for z tests) and p-value. A difference with no spread on either side has a NaN
-   * statistic and p-value: there is nothing to test.
+   * statistic and p-value: there is nothing to test. Spread on one side is enough to test.
    */
   public record DifferenceTest(String test, double statistic, double df, double pValue) {}
 
+  /**
+   * The test, or NaN figures when neither side has spread, i.e. the difference's (unpooled) se
+   * is 0: each side is all one answer (NPS 100 against −100, 100% against 0%, a constant mean
+   * against another). Its z or t would be 0/0 or infinite; only the pooled share of 100%
+   * against 0% gives a finite z, and it is treated like the other two.
+   */
+  private static DifferenceTest unlessWithoutSpread(String test, double se, double statistic, double df,
+      double pValue) {
+    return se > 0 ? new DifferenceTest(test, statistic, df, pValue)
+        : new DifferenceTest(test, Double.NaN, Double.NaN, Double.NaN);
+  }
+
   /** NPS difference: z = (NPS₁ − NPS₂)/√(se₁² + se₂²), se from {@link #nps}. */
   public static DifferenceTest npsDifference(NpsEstimate first, NpsEstimate second) {
-    double z = (first.nps() - second.nps()) / Math.sqrt(first.se() * first.se() + second.se() * second.se());
-    return new DifferenceTest("nps_z", z, Double.NaN, normalTwoSidedP(z));
+    double se = Math.sqrt(first.se() * first.se() + second.se() * second.se());
+    double z = (first.nps() - second.nps()) / se;
+    return unlessWithoutSpread("nps_z", se, z, Double.NaN, normalTwoSidedP(z));
   }
 
   /**
@@ -381,7 +394,7 @@ public final class Stats {
    */
   public static DifferenceTest twoProportion(Proportion first, Proportion second) {
     Difference d = twoProportions(first.successes(), first.n(), second.successes(), second.n());
-    return new DifferenceTest("two_proportion_z", d.statistic(), Double.NaN, d.pValue());
+    return unlessWithoutSpread("two_proportion_z", d.se(), d.statistic(), Double.NaN, d.pValue());
   }
 
   /**
@@ -390,7 +403,7 @@ public final class Stats {
    */
   public static DifferenceTest welch(Mean first, Mean second) {
     Difference d = welchDifference(first, second);
-    return new DifferenceTest("welch_t", d.statistic(), d.df(), d.pValue());
+    return unlessWithoutSpread("welch_t", d.se(), d.statistic(), d.df(), d.pValue());
   }
 
   /** 2·P(Z > |z|) = erfc(|z|/√2), exact in the tails (no 1 − Φ cancellation); NaN stays NaN. */

@@ -504,4 +504,27 @@ class StatsTest {
     // both all-successes: no spread, nothing to test
     assertTrue(Double.isNaN(Stats.twoProportion(Stats.wilson(5, 5), Stats.wilson(9, 9)).pValue()));
   }
+
+  @Test
+  void aDifferenceWithoutSpreadOnEitherSideIsNotTestedEvenWhenTheValuesDiffer() {
+    // 30 promoters (NPS 100, se 0) against 30 detractors (NPS -100, se 0): z would be 200/0.
+    Stats.DifferenceTest nps = Stats.npsDifference(Stats.nps(30, 30, 0), Stats.nps(30, 0, 30));
+    assertTrue(Double.isNaN(nps.statistic()));
+    assertTrue(Double.isNaN(nps.pValue()));
+    // 100% against 0%: neither side has spread either (the pooled share alone would give z = √60).
+    Stats.DifferenceTest share = Stats.twoProportion(Stats.wilson(30, 30), Stats.wilson(0, 30));
+    assertTrue(Double.isNaN(share.statistic()));
+    assertTrue(Double.isNaN(share.pValue()));
+    // Spread on one side is enough to test, for every kind:
+    // NPS 100 against 0 from 10 P and 10 D of 20: se₂² = 100²·(1 − 0)/20 = 500, z = 100/√500 = √20;
+    assertEquals(Math.sqrt(20), Stats.npsDifference(Stats.nps(30, 30, 0), Stats.nps(20, 10, 10)).statistic(),
+        TOLERANCE);
+    // 30 of 30 against 15 of 30: pooled 0.75, z = 0.5/√(0.1875·2/30) = √20;
+    assertEquals(Math.sqrt(20), Stats.twoProportion(Stats.wilson(30, 30), Stats.wilson(15, 30)).statistic(),
+        TOLERANCE);
+    // thirty 5s against 1, 2, 3 (s² 1): t = 3/√(1/3) = 3√3, df = (1/3)²/((1/3)²/2) = 2.
+    Stats.DifferenceTest welch = Stats.welch(Stats.mean(30, 150, 750), Stats.mean(3, 6, 14));
+    assertEquals(3 * Math.sqrt(3), welch.statistic(), TOLERANCE);
+    assertEquals(2.0, welch.df(), TOLERANCE);
+  }
 }

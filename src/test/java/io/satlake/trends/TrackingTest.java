@@ -53,13 +53,14 @@ class TrackingTest {
   static List<TargetTracking.Status> targets;
   static List<Alerts.Alert> alerts;
 
+  static final StructType FACTS = new StructType().add("channel", DataTypes.StringType)
+      .add("region", DataTypes.StringType).add("survey_date", DataTypes.DateType)
+      .add("period_start", DataTypes.DateType).add("nps", DataTypes.IntegerType).add("csat", DataTypes.IntegerType)
+      .add("ces", DataTypes.IntegerType).add("dim_quality", DataTypes.IntegerType)
+      .add("satisfaction_index", DataTypes.DoubleType).add("complaint_category", DataTypes.StringType);
+
   @BeforeAll
   static void track() {
-    StructType schema = new StructType().add("channel", DataTypes.StringType).add("region", DataTypes.StringType)
-        .add("survey_date", DataTypes.DateType).add("period_start", DataTypes.DateType)
-        .add("nps", DataTypes.IntegerType).add("csat", DataTypes.IntegerType).add("ces", DataTypes.IntegerType)
-        .add("dim_quality", DataTypes.IntegerType).add("satisfaction_index", DataTypes.DoubleType)
-        .add("complaint_category", DataTypes.StringType);
     List<Row> facts = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       facts.add(row("web", "north", "2024-12-10", null, null, i % 2 == 0 ? 3 : 1));
@@ -79,12 +80,16 @@ class TrackingTest {
             + "{metric=csat, base=60, due=\"2025-12-31\", segment=\"channel=app,region=*\"}]", // n 5 and 10 < 12
         "alerts.rules=[{metric=nps, below=0, severity=critical},"            // overall -25 fires
             + "{metric=nps, below=100, segment=\"channel=*,region=*\"}]");  // only web/north has n >= 12
-    ScoreStates states = SegmentScores.states(SharedSpark.spark().createDataFrame(facts, schema), settings);
-    tracker = new Tracker(states, settings, RUN_DATE, settings.window().resolve(RUN_DATE));
+    tracker = tracker(facts, settings);
     trends = ScoreTrends.compute(tracker);
     trendRows = ScoreTrends.table(trends, settings, RUN_DATE, "run-t").collectAsList();
     targets = TargetTracking.compute(tracker, settings.tracking().targets());
     alerts = Alerts.compute(tracker, trends, targets);
+  }
+
+  private static Tracker tracker(List<Row> facts, Settings settings) {
+    ScoreStates states = SegmentScores.states(SharedSpark.spark().createDataFrame(facts, FACTS), settings);
+    return new Tracker(states, settings, RUN_DATE, settings.window().resolve(RUN_DATE));
   }
 
   private static Row row(String channel, String region, String date, Integer nps, Integer csat, int quality) {
@@ -163,6 +168,31 @@ class TrackingTest {
     // the overall row has no complement
     assertTrue(trendRows.stream().noneMatch(x -> x.getAs("segment_key").equals("overall")
         && x.getAs("comparison").equals("vs_rest")));
+  }
+
+  @Test
+  void comparisonsWithoutSpreadOnEitherSideAreNotTestedAndRaiseNoDeclineAlert() {
+    // January: 30 responses with NPS 10, CSAT 5, quality 6 (index 250/3); February: 30 with NPS 0,
+    // CSAT 1, quality 3 (index 100/3). Everything fell, but neither month has any spread: z would be
+    // -200/0 for NPS, and the index's double sums leave a residue a Welch t would divide by.
+    List<Row> facts = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      facts.add(row("web", "north", "2025-01-10", 10, 5, 6));
+      facts.add(row("web", "north", "2025-02-10", 0, 1, 3));
+    }
+    Settings constant = TestInputs.small(dir, dir, dir, "min-n=12");
+    Tracker t = tracker(facts, constant);
+    List<ScoreTrends.Trend> changes = ScoreTrends.compute(t);
+    for (String metric : List.of("nps", "csat", "dim_quality", Settings.SATISFACTION_INDEX)) {
+      ScoreTrends.Trend change = changes.stream().filter(x -> x.current().segment().equals(Arrays.asList(null, null))
+          && x.current().metric().name().equals(metric) && x.comparison().equals("previous_period")
+          && x.current().grain().equals("month") && x.current().start().equals(LocalDate.of(2025, 2, 1)))
+          .findFirst().orElseThrow();
+      assertEquals("worse", change.direction(), metric);
+      assertNull(change.test(), metric);
+      assertEquals("no_variance", change.notTested(), metric);
+    }
+    assertTrue(Alerts.compute(t, changes, List.of()).stream().noneMatch(a -> a.type().equals("decline")));
   }
 
   @Test
