@@ -370,10 +370,10 @@ public final class Stats {
   public record DifferenceTest(String test, double statistic, double df, double pValue) {}
 
   /**
-   * The test, or NaN figures when neither side has spread, i.e. the difference's (unpooled) se
-   * is 0: each side is all one answer (NPS 100 against −100, 100% against 0%, a constant mean
-   * against another). Its z or t would be 0/0 or infinite; only the pooled share of 100%
-   * against 0% gives a finite z, and it is treated like the other two.
+   * The test, or NaN figures when neither side has spread, i.e. the difference's se is 0: each
+   * side is all one answer (NPS 100 against −100, a constant mean against another), and z or t
+   * would be 0/0 or infinite. (The two-proportion test needs no such rule: its pooled se is 0
+   * only when both sides are the same 0% or 100%, where its z is already NaN.)
    */
   private static DifferenceTest unlessWithoutSpread(String test, double se, double statistic, double df,
       double pValue) {
@@ -394,7 +394,7 @@ public final class Stats {
    */
   public static DifferenceTest twoProportion(Proportion first, Proportion second) {
     Difference d = twoProportions(first.successes(), first.n(), second.successes(), second.n());
-    return unlessWithoutSpread("two_proportion_z", d.se(), d.statistic(), Double.NaN, d.pValue());
+    return new DifferenceTest("two_proportion_z", d.statistic(), Double.NaN, d.pValue());
   }
 
   /**

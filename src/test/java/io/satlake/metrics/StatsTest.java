@@ -511,10 +511,9 @@ class StatsTest {
     Stats.DifferenceTest nps = Stats.npsDifference(Stats.nps(30, 30, 0), Stats.nps(30, 0, 30));
     assertTrue(Double.isNaN(nps.statistic()));
     assertTrue(Double.isNaN(nps.pValue()));
-    // 100% against 0%: neither side has spread either (the pooled share alone would give z = √60).
-    Stats.DifferenceTest share = Stats.twoProportion(Stats.wilson(30, 30), Stats.wilson(0, 30));
-    assertTrue(Double.isNaN(share.statistic()));
-    assertTrue(Double.isNaN(share.pValue()));
+    // 100% against 0% is tested: the pooled share 0.5 gives z = 1/√(0.25·2/30) = √60.
+    assertEquals(Math.sqrt(60), Stats.twoProportion(Stats.wilson(30, 30), Stats.wilson(0, 30)).statistic(),
+        TOLERANCE);
     // Spread on one side is enough to test, for every kind:
     // NPS 100 against 0 from 10 P and 10 D of 20: se₂² = 100²·(1 − 0)/20 = 500, z = 100/√500 = √20;
     assertEquals(Math.sqrt(20), Stats.npsDifference(Stats.nps(30, 30, 0), Stats.nps(20, 10, 10)).statistic(),

@@ -173,17 +173,17 @@ class TrackingTest {
   @Test
   void comparisonsWithoutSpreadOnEitherSideAreNotTestedAndRaiseNoDeclineAlert() {
     // January: 30 responses with NPS 10, CSAT 5, quality 6 (index 250/3); February: 30 with NPS 0,
-    // CSAT 1, quality 3 (index 100/3). Everything fell, but neither month has any spread: z would be
-    // -200/0 for NPS, and the index's double sums leave a residue a Welch t would divide by.
+    // CSAT 4, quality 3 (index 100/3). NPS and the ratings fell, but neither month has any spread:
+    // z would be -200/0 for NPS, and the index's double sums leave a residue a Welch t would divide by.
     List<Row> facts = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       facts.add(row("web", "north", "2025-01-10", 10, 5, 6));
-      facts.add(row("web", "north", "2025-02-10", 0, 1, 3));
+      facts.add(row("web", "north", "2025-02-10", 0, 4, 3));
     }
     Settings constant = TestInputs.small(dir, dir, dir, "min-n=12");
     Tracker t = tracker(facts, constant);
     List<ScoreTrends.Trend> changes = ScoreTrends.compute(t);
-    for (String metric : List.of("nps", "csat", "dim_quality", Settings.SATISFACTION_INDEX)) {
+    for (String metric : List.of("nps", "dim_quality", Settings.SATISFACTION_INDEX)) {
       ScoreTrends.Trend change = changes.stream().filter(x -> x.current().segment().equals(Arrays.asList(null, null))
           && x.current().metric().name().equals(metric) && x.comparison().equals("previous_period")
           && x.current().grain().equals("month") && x.current().start().equals(LocalDate.of(2025, 2, 1)))
