@@ -229,7 +229,7 @@ public final class Sources {
       if (e instanceof AnalysisException a) {
         throw SatlakeException.badInput(key + ".path: cannot read " + path + ": " + a.getMessage());
       }
-      throw (RuntimeException) e;
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
     }
   }
 
