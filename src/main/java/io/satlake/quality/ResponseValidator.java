@@ -169,7 +169,8 @@ public final class ResponseValidator {
     return classified
         .withColumn(RECORD_KEY, when(rejected, col(key)))
         .withColumn(RAW_RECORD, when(rejected, coalesce(col(Sources.CORRUPT_RECORD),
-            to_json(Sources.rawRecord(classified)))))
+            // every field, NULLs too: an all-blank row reads as its fields, not as {}
+            to_json(Sources.rawRecord(classified), Map.of("ignoreNullFields", "false")))))
         .drop(Sources.rawColumnNames(classified))
         .drop(Sources.CORRUPT_RECORD);
   }

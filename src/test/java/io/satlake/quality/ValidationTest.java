@@ -101,6 +101,8 @@ class ValidationTest {
         .forEach(r -> rawRecords.put(r.getAs("record_key"), r.getAs("raw_record")));
     assertEquals("r10,c1,2025-01-17,web,8", rawRecords.get("r10"));
     assertTrue(rawRecords.get("r8").contains("\"comment\":\"no scores at all\""), rawRecords.get("r8"));
+    // blank fields are in the record too, as null
+    assertTrue(rawRecords.get("r8").contains("\"nps\":null,\"csat\":null"), rawRecords.get("r8"));
     assertTrue(rawRecords.get("r1").startsWith("{\"response_id\":\"r1\""), rawRecords.get("r1"));
 
     // Accepted: typed values, the first copy of r1 (with its comment), unmatched c9 kept as 'unknown'.
