@@ -46,7 +46,10 @@ public final class ScoreState {
     addTimes(other, 1);
   }
 
-  /** The responses of this state that are not in {@code part} (a subset of them): exact, as sums are. */
+  /**
+   * The responses of this state that are not in {@code part} (a subset of them): exact for the
+   * integer sums; the satisfaction index's double sums keep the rounding of the whole state's.
+   */
   public ScoreState minus(ScoreState part) {
     ScoreState rest = emptyLike();
     rest.add(this);
