@@ -27,7 +27,11 @@ import org.apache.spark.sql.types.DataTypes;
 public final class CrmValidator {
   private CrmValidator() {}
 
-  public static Dataset<Row> classify(Dataset<Row> raw, Settings settings, List<String> segmentColumns) {
+  public static Dataset<Row> classify(Dataset<Row> source, Settings settings, List<String> segmentColumns) {
+    List<String> numeric = new ArrayList<>(settings.behaviourDrivers());
+    numeric.addAll(settings.customers().extraNumericColumns(settings.behaviourDrivers()));
+    numeric.removeIf(name -> !Sources.hasRawField(source, name)); // optional columns the source lacks
+    Dataset<Row> raw = RawField.withNumbers(source, numeric);
     RawField customerId = RawField.of(raw, "customer_id");
     List<Column> columns = new ArrayList<>();
     columns.add(customerId.text().as("customer_id"));
@@ -37,12 +41,7 @@ public final class CrmValidator {
         : lit(null).cast(DataTypes.StringType)).as(s)));
     List<Column> badValues = new ArrayList<>();
     List<Column> badDetail = new ArrayList<>();
-    List<String> numeric = new ArrayList<>(settings.behaviourDrivers());
-    numeric.addAll(settings.customers().extraNumericColumns(settings.behaviourDrivers()));
     for (String name : numeric) {
-      if (!Sources.hasRawField(raw, name)) {
-        continue; // an optional column the source lacks
-      }
       RawField field = RawField.of(raw, name);
       addChecked(field, field.number(), badValues, badDetail);
       columns.add(field.number().as(name));

@@ -16,6 +16,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StringType;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Typing expressions for one field of the raw shape ({@link Sources}), whatever its source type:
@@ -33,16 +35,39 @@ final class RawField {
    */
   private static final String DECIMAL = "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?\\z";
 
+  /** Prefix of the columns {@link #withNumbers} adds; no configured name has a colon. */
+  private static final String NUMBER_PREFIX = "number:";
+
   private final String name;
   private final DataType type;
+  /** Whether the frame holds this field's number as a column of its own ({@link #withNumbers}). */
+  private final boolean numberComputed;
 
-  private RawField(String name, DataType type) {
+  private RawField(String name, DataType type, boolean numberComputed) {
     this.name = name;
     this.type = type;
+    this.numberComputed = numberComputed;
   }
 
   static RawField of(Dataset<Row> raw, String name) {
-    return new RawField(name, raw.schema().apply(Sources.rawColumn(name)).dataType());
+    return new RawField(name, raw.schema().apply(Sources.rawColumn(name)).dataType(),
+        List.of(raw.columns()).contains(NUMBER_PREFIX + name));
+  }
+
+  /**
+   * The raw rows with the number of each named field computed once per row, in a column of its
+   * own that {@link #number()} then reads. A rule refers to a number several times (present,
+   * whole, in range, its detail), and each inlined reference repeated the pattern, the trim and
+   * the casts: the validation's generated code outgrew Java's 64 KB method limit and Spark ran
+   * it without whole-stage code generation. Spark keeps a projection apart when merging it would
+   * repeat a costly expression (CollapseProject), so each number is parsed once.
+   */
+  static Dataset<Row> withNumbers(Dataset<Row> raw, List<String> names) {
+    List<Column> columns = new ArrayList<>(List.of(col("*")));
+    for (String name : names) {
+      columns.add(of(raw, name).parse().as(NUMBER_PREFIX + name));
+    }
+    return raw.select(columns.toArray(Column[]::new));
   }
 
   String name() {
@@ -74,6 +99,10 @@ final class RawField {
 
   /** The value as a finite double, NULL when blank or not a number (NaN and infinities are not). */
   Column number() {
+    return numberComputed ? col("`" + NUMBER_PREFIX + name + "`") : parse();
+  }
+
+  private Column parse() {
     if (isString()) {
       Column text = trimmed();
       // the pattern guards the cast, which therefore cannot fail even in ANSI mode

@@ -46,7 +46,11 @@ public final class ResponseValidator {
    * Adds typed canonical columns, {@link #REASON} and {@link #DETAIL} to the raw responses, which
    * keep their raw columns for {@link #withRawRecord}. Rows with a NULL reason are accepted so far.
    */
-  public static Dataset<Row> classify(Dataset<Row> raw, Settings settings, List<String> segmentColumns) {
+  public static Dataset<Row> classify(Dataset<Row> source, Settings settings, List<String> segmentColumns) {
+    List<String> numbers = new ArrayList<>(scales(source, settings).keySet());
+    settings.importance().extraTargets().keySet().stream().filter(name -> Sources.hasRawField(source, name))
+        .forEach(numbers::add);
+    Dataset<Row> raw = RawField.withNumbers(source, numbers);
     RawField responseId = RawField.of(raw, "response_id");
     RawField customerId = RawField.of(raw, "customer_id");
     RawField surveyDate = RawField.of(raw, "survey_date");

@@ -35,7 +35,10 @@ public final class SharedSpark {
               // in which an impossible cast or a division by zero fails the query instead of
               // giving NULL. The ITs, the demo and the benchmark run Spark's defaults.
               .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-              .set("spark.sql.ansi.enabled", "true"));
+              .set("spark.sql.ansi.enabled", "true")
+              // Generated code that does not compile (a method above Java's 64 KB) fails the test
+              // instead of running quietly without whole-stage code generation, several times slower.
+              .set("spark.sql.codegen.fallback", "false"));
         }
       };
       base.runBefore();
