@@ -123,6 +123,11 @@ public final class Sources {
     return List.of(frame.columns()).contains(rawColumn(canonical));
   }
 
+  /** The canonical names of the raw shape's fields. */
+  public static List<String> rawFields(Dataset<Row> frame) {
+    return rawNames(frame).stream().map(name -> name.substring(RAW_PREFIX.length())).toList();
+  }
+
   /** The raw shape's field columns, as they are (to carry them to {@link #rawRecord}). */
   public static List<Column> rawColumns(Dataset<Row> frame) {
     return rawNames(frame).stream().map(name -> col(quoteRaw(name))).toList();
@@ -130,9 +135,7 @@ public final class Sources {
 
   /** The raw fields under their canonical names as one struct: the record of a rejected row. */
   public static Column rawRecord(Dataset<Row> frame) {
-    return struct(rawNames(frame).stream()
-        .map(name -> col(quoteRaw(name)).as(name.substring(RAW_PREFIX.length())))
-        .toArray(Column[]::new));
+    return struct(rawFields(frame).stream().map(name -> col(quotedRawColumn(name)).as(name)).toArray(Column[]::new));
   }
 
   /** The columns of {@link #rawColumns}, by name (to drop them once the record is built). */

@@ -35,39 +35,54 @@ final class RawField {
    */
   private static final String DECIMAL = "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?\\z";
 
-  /** Prefix of the columns {@link #withNumbers} adds; no configured name has a colon. */
+  /** Prefixes of the columns {@link #prepared} adds; no configured name has a colon. */
+  private static final String TRIMMED_PREFIX = "trimmed:";
   private static final String NUMBER_PREFIX = "number:";
 
   private final String name;
   private final DataType type;
-  /** Whether the frame holds this field's number as a column of its own ({@link #withNumbers}). */
+  /** Whether the frame holds this field's trimmed text as a column of its own ({@link #prepared}). */
+  private final boolean trimmedComputed;
+  /** Whether the frame holds this field's number as a column of its own ({@link #prepared}). */
   private final boolean numberComputed;
 
-  private RawField(String name, DataType type, boolean numberComputed) {
+  private RawField(String name, DataType type, boolean trimmedComputed, boolean numberComputed) {
     this.name = name;
     this.type = type;
+    this.trimmedComputed = trimmedComputed;
     this.numberComputed = numberComputed;
   }
 
   static RawField of(Dataset<Row> raw, String name) {
+    List<String> columns = List.of(raw.columns());
     return new RawField(name, raw.schema().apply(Sources.rawColumn(name)).dataType(),
-        List.of(raw.columns()).contains(NUMBER_PREFIX + name));
+        columns.contains(TRIMMED_PREFIX + name), columns.contains(NUMBER_PREFIX + name));
   }
 
   /**
-   * The raw rows with the number of each named field computed once per row, in a column of its
-   * own that {@link #number()} then reads. A rule refers to a number several times (present,
-   * whole, in range, its detail), and each inlined reference repeated the pattern, the trim and
-   * the casts: the validation's generated code outgrew Java's 64 KB method limit and Spark ran
-   * it without whole-stage code generation. Spark keeps a projection apart when merging it would
-   * repeat a costly expression (CollapseProject), so each number is parsed once.
+   * The raw rows with each text field trimmed once per row, and then the number of each named
+   * field parsed once per row, each in a column of its own that {@link #trimmed()} and
+   * {@link #number()} then read. Rules refer to a field several times (blank, its text, present,
+   * whole, in range, its detail), and CASE branches defeat common-subexpression elimination:
+   * inlined, each reference trimmed the string again (a new string each time), and the repeated
+   * number patterns made the validation's generated code outgrow Java's 64 KB method limit, so
+   * Spark ran it without whole-stage code generation. Spark keeps a projection apart when merging
+   * it would repeat a costly expression (CollapseProject); columns no query needs are pruned.
    */
-  static Dataset<Row> withNumbers(Dataset<Row> raw, List<String> names) {
-    List<Column> columns = new ArrayList<>(List.of(col("*")));
-    for (String name : names) {
-      columns.add(of(raw, name).parse().as(NUMBER_PREFIX + name));
+  static Dataset<Row> prepared(Dataset<Row> raw, List<String> numberNames) {
+    List<Column> trimmed = new ArrayList<>(List.of(col("*")));
+    for (String name : Sources.rawFields(raw)) {
+      RawField field = of(raw, name);
+      if (field.isString()) {
+        trimmed.add(field.trimmed().as(TRIMMED_PREFIX + name));
+      }
     }
-    return raw.select(columns.toArray(Column[]::new));
+    Dataset<Row> withTrimmed = raw.select(trimmed.toArray(Column[]::new));
+    List<Column> numbers = new ArrayList<>(List.of(col("*")));
+    for (String name : numberNames) {
+      numbers.add(of(withTrimmed, name).parse().as(NUMBER_PREFIX + name));
+    }
+    return withTrimmed.select(numbers.toArray(Column[]::new));
   }
 
   String name() {
@@ -83,7 +98,7 @@ final class RawField {
   }
 
   private Column trimmed() {
-    return trim(value(), WHITESPACE);
+    return trimmedComputed ? col("`" + TRIMMED_PREFIX + name + "`") : trim(value(), WHITESPACE);
   }
 
   /** Null, or empty after trimming. */
