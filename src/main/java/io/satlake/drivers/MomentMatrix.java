@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import io.satlake.config.Identifiers;
+import io.satlake.metrics.Stats;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -249,31 +250,32 @@ public final class MomentMatrix {
     double n = sums[0];
     double[] mean = new double[p + 1];
     double[][] covariance = new double[p + 1][p + 1];
-    double[] secondMoment = new double[p + 1];
     for (int a = 0; a <= p; a++) {
       mean[a] = n == 0 ? Double.NaN : sums[1 + index[a]] / n;
     }
     for (int a = 0; a <= p; a++) {
-      secondMoment[a] = sums[crossIndex(index[a], index[a])] / n;
       for (int b = 0; b <= p; b++) {
-        covariance[a][b] = sums[crossIndex(index[a], index[b])] / n - mean[a] * mean[b];
+        // A variance by the means' rule, whose bound fits these sums: they are raw, and a bootstrap
+        // replicate's Σ_g w·S_g is in effect a sum over its n = Σ_g w·n_g rows (a row counted w
+        // times), so the bound holds with the replicate's n.
+        double cross = sums[crossIndex(index[a], index[b])];
+        covariance[a][b] = a == b ? Stats.centredSumOfSquares((long) n, sums[1 + index[a]], cross) / n
+            : cross / n - mean[a] * mean[b];
       }
     }
-    return new Moments(n, mean, covariance, secondMoment);
+    return new Moments(n, mean, covariance);
   }
 
   /**
    * Moments of one sample: variable 0 is the target, 1..p the drivers; population covariance
-   * (divisor n), which correlations do not depend on.
+   * (divisor n), which correlations do not depend on. A variance within the sums' rounding is
+   * exactly 0 ({@link Stats#centredSumOfSquares}).
    */
-  public record Moments(double n, double[] mean, double[][] covariance, double[] secondMoment) {
-    /** Rounding of Σx² − n·mean² leaves this relative residue on a constant column. */
-    private static final double CONSTANT = 1e-12;
-
+  public record Moments(double n, double[] mean, double[][] covariance) {
     /** True when a variable does not vary in the sample (its correlations are undefined). */
     public boolean hasConstant() {
       for (int a = 0; a < mean.length; a++) {
-        if (!(covariance[a][a] > CONSTANT * secondMoment[a])) {
+        if (!(covariance[a][a] > 0)) {
           return true;
         }
       }

@@ -3,6 +3,8 @@ package io.satlake.drivers;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.satlake.drivers.MomentMatrix.Segment;
 import io.satlake.testing.SharedSpark;
@@ -83,5 +85,57 @@ class MomentMatrixTest {
       n += g == null ? 0 : g[0];
     }
     assertEquals(3, n);
+  }
+
+  /** Target y (variable 0) and driver x (1), no levels: packed sums [n, Σy, Σx, Σyy, Σyx, Σxx]. */
+  private static final MomentMatrix PAIR = new MomentMatrix(List.of("y"), List.of("x"), List.of());
+
+  @Test
+  void aConstantDriverIsConstantWhateverTheResidueOfItsSums() {
+    // A million rows of x = 7.3 beside a varying y, summed one by one: Σx² − (Σx)²/n does not
+    // cancel, and the residue is 2e-11 of x² (a fixed relative tolerance of 1e-12 took it for a
+    // variance). x does not vary, so its variance is 0 and its correlations undefined.
+    int n = 1_000_000;
+    double[] sums = new double[PAIR.packedSize()];
+    sums[0] = n;
+    for (int i = 0; i < n; i++) {
+      double y = i % 11;
+      double x = 7.3;
+      sums[1] += y;
+      sums[2] += x;
+      sums[3] += y * y;
+      sums[4] += y * x;
+      sums[5] += x * x;
+    }
+    double mean = sums[2] / n;
+    // The precondition this test exists for: the one-pass variance is well above 1e-12 of x².
+    assertTrue((sums[5] / n - mean * mean) / (sums[5] / n) > 1e-11);
+    MomentMatrix.Moments m = PAIR.moments(sums, 0);
+    assertTrue(m.hasConstant());
+    assertEquals(0.0, m.covariance()[1][1], 0.0);
+  }
+
+  @Test
+  void aDriverVaryingByHalfAroundAMillionIsNotConstant() {
+    // x = 1e6 ∓ 0.5, y = 1, 2, 3, 4: Σx = 4e6, Σx² = 4·(1e12 + 0.25) = 4e12 + 1, both exact, so
+    // var x = 0.25 exactly, var y = 1.25, cov = (0.75 − 0.25 − 0.25 + 0.75)/4 = 0.25 and
+    // r = 0.25/√(0.25·1.25) = 1/√5. The variance is 2.5e-13 of x², below a fixed relative
+    // tolerance of 1e-12 but far above the sums' rounding (4·2⁻⁵³·n·Σx² = 0.014 against
+    // n·var = 1).
+    double[] x = {1e6 - 0.5, 1e6 + 0.5, 1e6 - 0.5, 1e6 + 0.5};
+    double[] sums = new double[PAIR.packedSize()];
+    sums[0] = x.length;
+    for (int i = 0; i < x.length; i++) {
+      double y = i + 1;
+      sums[1] += y;
+      sums[2] += x[i];
+      sums[3] += y * y;
+      sums[4] += y * x[i];
+      sums[5] += x[i] * x[i];
+    }
+    MomentMatrix.Moments m = PAIR.moments(sums, 0);
+    assertFalse(m.hasConstant());
+    assertEquals(0.25, m.covariance()[1][1], 0.0);
+    assertEquals(1 / Math.sqrt(5), m.correlation()[0][1], 1e-9);
   }
 }
