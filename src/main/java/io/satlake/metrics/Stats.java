@@ -22,7 +22,9 @@ public final class Stats {
    * Relative rounding, per summed row, of a figure formed from a few one-pass sums. A sum of n
    * doubles, in any order, is off by at most (n − 1)·u·Σ|x| (u = 2⁻⁵³, half an ulp of 1), so
    * Σx² − (Σx)²/n is off by at most about 3n·u·Σx² (as (Σ|x|)²/n ≤ Σx²), and Kish's
-   * (Σw)²/Σw² by about 3n·u of itself: 4u per row bounds both.
+   * (Σw)²/Σw² by about 3n·u of itself: 4u per row bounds both. Weighted, Σw·x² − (Σw·x)²/Σw is
+   * off by up to (4n + 2)·u·Σw·x² (w ≥ 0): w·x·x rounds twice and w·x once, Σw adds its own
+   * (n − 1)·u, and (Σw·|x|)²/Σw ≤ Σw·x²; 4u per row over n + 1 rows bounds that.
    */
   private static final double ROUNDING_PER_ROW = 2 * Math.ulp(1.0);
 
@@ -178,9 +180,11 @@ public final class Stats {
    * Weighted mean Σw·x/Σw with a t-based 95% interval: the variance Σw·(x − mean)²/Σw times
    * n_eff/(n_eff − 1) (the unbiased form for reliability weights), se = √(variance/n_eff), and
    * the t quantile at ⌊n_eff⌋ − 1 degrees of freedom. Equal weights give exactly
-   * {@link #mean}'s figures; below two effective responses the bounds are NaN.
+   * {@link #mean}'s figures; below two effective responses the bounds are NaN. n, the number of
+   * responses summed, sets the sums' rounding, within which constant values have no spread.
    */
-  public static WeightedEstimate weightedMean(double sumW, double sumSquaredW, double sumWX, double sumWSquaredX) {
+  public static WeightedEstimate weightedMean(long n, double sumW, double sumSquaredW, double sumWX,
+      double sumWSquaredX) {
     double nEffective = kishEffectiveN(sumW, sumSquaredW);
     double mean = sumWX / sumW;
     // Equal weights give n_eff = n only up to the sums' rounding (thirty 0.9s: 29.999999999999975),
@@ -189,7 +193,8 @@ public final class Stats {
     if (df < 1) {
       return new WeightedEstimate(mean, nEffective, Double.NaN, Double.NaN);
     }
-    double variance = Math.max(0.0, sumWSquaredX / sumW - mean * mean) * nEffective / (nEffective - 1);
+    double variance = weightedCentredSumOfSquares(n, sumW, sumWX, sumWSquaredX) / sumW * nEffective
+        / (nEffective - 1);
     double margin = tQuantile975(df) * Math.sqrt(variance / nEffective);
     return new WeightedEstimate(mean, nEffective, mean - margin, mean + margin);
   }
@@ -225,8 +230,21 @@ public final class Stats {
    * and a real spread that small could not be told from rounding anyway.
    */
   public static double centredSumOfSquares(long n, double sum, double sumOfSquares) {
-    double centred = sumOfSquares - sum * sum / n;
-    return centred <= ROUNDING_PER_ROW * n * sumOfSquares ? 0.0 : centred;
+    return zeroWithinRounding(sumOfSquares - sum * sum / n, n, sumOfSquares);
+  }
+
+  /**
+   * Σw·(x − x̄)² = Σw·x² − (Σw·x)²/Σw over n rows, 0 within the sums' rounding as in
+   * {@link #centredSumOfSquares}; the weights' extra roundings count as one row more
+   * ({@link #ROUNDING_PER_ROW}).
+   */
+  private static double weightedCentredSumOfSquares(long n, double sumW, double sumWX, double sumWSquaredX) {
+    return zeroWithinRounding(sumWSquaredX - sumWX * sumWX / sumW, n + 1, sumWSquaredX);
+  }
+
+  /** The centred sum, or exactly 0 when it is within the rounding of sums over that many rows. */
+  private static double zeroWithinRounding(double centred, long rows, double sumOfSquares) {
+    return centred <= ROUNDING_PER_ROW * rows * sumOfSquares ? 0.0 : centred;
   }
 
   /**

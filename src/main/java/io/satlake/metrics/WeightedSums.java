@@ -95,7 +95,7 @@ final class WeightedSums {
       withheld |= !show && n > 0;
       double[] s = of(m);
       Stats.WeightedEstimate e = !show ? null : m == NPS ? Stats.weightedNps(s[0], s[1], s[2], s[3])
-          : m == CSAT ? Stats.weightedShare(s[0], s[1], s[2]) : Stats.weightedMean(s[0], s[1], s[2], s[3]);
+          : m == CSAT ? Stats.weightedShare(s[0], s[1], s[2]) : Stats.weightedMean(n, s[0], s[1], s[2], s[3]);
       values.add(e == null ? null : e.value());
       values.add(e == null ? null : nanToNull(e.low()));
       values.add(e == null ? null : nanToNull(e.high()));

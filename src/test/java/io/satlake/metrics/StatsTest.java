@@ -277,11 +277,58 @@ class StatsTest {
     double mean = java.util.Arrays.stream(x).sum() / 30;
     double squaredDeviations = java.util.Arrays.stream(x).map(v -> (v - mean) * (v - mean)).sum();
     double margin = 2.045229642132703 * Math.sqrt(squaredDeviations / 29 / 30); // t(0.975, 29), R qt
-    Stats.WeightedEstimate weighted = Stats.weightedMean(sumW, sumSquaredW, sumWX, sumWSquaredX);
+    Stats.WeightedEstimate weighted = Stats.weightedMean(30, sumW, sumSquaredW, sumWX, sumWSquaredX);
     assertAll(
         () -> assertEquals(mean, weighted.value(), TOLERANCE),
         () -> assertEquals(mean - margin, weighted.low(), TOLERANCE),
         () -> assertEquals(mean + margin, weighted.high(), TOLERANCE));
+  }
+
+  @Test
+  void weightedMeanOfConstantValuesHasExactlyZeroSpreadButKeepsASmallRealOne() {
+    // Thirty 7.3s with weights 1..30, summed one by one as Σw·x and Σw·x·x are: the one-pass
+    // variance comes out 7e-15, not 0, which gave an interval of width 7e-8 around a constant.
+    double[] x = new double[30];
+    java.util.Arrays.fill(x, 7.3);
+    double[] sums = weightedSums(x);
+    double oneMean = sums[2] / sums[0];
+    // The precondition this test exists for: the one-pass variance is positive.
+    assertTrue(sums[3] / sums[0] - oneMean * oneMean > 0);
+    Stats.WeightedEstimate constant = Stats.weightedMean(30, sums[0], sums[1], sums[2], sums[3]);
+    assertAll(
+        () -> assertEquals(7.3, constant.value(), 1e-14),
+        () -> assertEquals(constant.value(), constant.low(), 0.0),
+        () -> assertEquals(constant.value(), constant.high(), 0.0));
+
+    // The last value 7.3 + d, d ≈ 1e-4, with weight 30: W = Σw = 465, mean = 7.3 + 30·d/465 and
+    // Σw(x − mean)² = 30·d²·(1 − 30/465), far above the sums' rounding (4·2⁻⁵³·31·Σw·x² ≈ 3e-10).
+    // n_eff = 465²/Σw² = 216225/9455, df = ⌊n_eff⌋ − 1 = 21, s² = Σw(x − mean)²/W · n_eff/(n_eff − 1).
+    x[29] = 7.3 + 1e-4;
+    double d = x[29] - 7.3;
+    double mean = 7.3 + 30 * d / 465;
+    double nEffective = 216225.0 / 9455;
+    double variance = 30 * d * d * (1 - 30.0 / 465) / 465 * nEffective / (nEffective - 1);
+    double margin = 2.07961384472768 * Math.sqrt(variance / nEffective); // t(0.975, 21), tables 2.080
+    double[] spread = weightedSums(x);
+    Stats.WeightedEstimate small = Stats.weightedMean(30, spread[0], spread[1], spread[2], spread[3]);
+    assertAll(
+        () -> assertEquals(mean, small.value(), TOLERANCE),
+        () -> assertEquals(mean - margin, small.low(), TOLERANCE),
+        () -> assertEquals(mean + margin, small.high(), TOLERANCE),
+        () -> assertTrue(margin > 1e-5));
+  }
+
+  /** Σw, Σw², Σw·x, Σw·x·x over x with weights 1, 2, .., summed one by one in Spark's order. */
+  private static double[] weightedSums(double[] x) {
+    double[] sums = new double[4];
+    for (int i = 0; i < x.length; i++) {
+      double w = i + 1;
+      sums[0] += w;
+      sums[1] += w * w;
+      sums[2] += w * x[i];
+      sums[3] += w * x[i] * x[i];
+    }
+    return sums;
   }
 
   // ----------------------------------------------------------------------------- t quantile
