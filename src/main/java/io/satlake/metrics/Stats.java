@@ -361,12 +361,15 @@ public final class Stats {
   /**
    * Ordinary least squares of y on x from the count and sums (mergeable, like {@link #mean}):
    * slope b = Sxy/Sxx, se(b) = √((Syy − b·Sxy)/(n − 2)/Sxx), interval b ± t₀.₉₇₅,ₙ₋₂·se and the
-   * t test of b = 0 with n − 2 df. NaN figures when n < 3 or x does not vary.
+   * t test of b = 0 with n − 2 df. NaN figures when n < 3 or x does not vary; a y that does not
+   * vary has slope 0 with se 0 and no test (t = 0/0 and p are NaN). Sxx and Syy within the sums'
+   * rounding count as 0 ({@link #centredSumOfSquares}).
    */
   public static Slope leastSquares(long n, double sumX, double sumY, double sumXx, double sumXy, double sumYy) {
-    double sxx = sumXx - sumX * sumX / n;
-    double sxy = sumXy - sumX * sumY / n;
-    double syy = sumYy - sumY * sumY / n;
+    double sxx = centredSumOfSquares(n, sumX, sumXx);
+    double syy = centredSumOfSquares(n, sumY, sumYy);
+    // |Sxy| ≤ √(Sxx·Syy): with no spread in y, Sxy's residue would be a slope with se 0, t infinite.
+    double sxy = syy > 0 ? sumXy - sumX * sumY / n : 0.0;
     double slope = sxy / sxx;
     double intercept = (sumY - slope * sumX) / n;
     if (n < 3 || !(sxx > 0)) {

@@ -573,4 +573,68 @@ class StatsTest {
     assertEquals(3 * Math.sqrt(3), welch.statistic(), TOLERANCE);
     assertEquals(2.0, welch.df(), TOLERANCE);
   }
+
+  // ----------------------------------------------------------------------------- least squares
+
+  @Test
+  void leastSquaresOnAConstantXHasNoSlope() {
+    // Thirty pairs of x = 0.7 and y = 1..30, summed one by one: Sxx = Σx² − (Σx)²/n comes out
+    // 1.8e-14, not 0, and the slope was Sxy's rounding divided by it. x does not vary, so the
+    // slope is undefined: every figure is NaN.
+    double[] x = new double[30];
+    double[] y = new double[30];
+    for (int i = 0; i < 30; i++) {
+      x[i] = 0.7;
+      y[i] = i + 1;
+    }
+    double[] s = pairSums(x, y);
+    // The precondition this test exists for: the one-pass Sxx is positive.
+    assertTrue(s[2] - s[0] * s[0] / 30 > 0);
+    Stats.Slope line = Stats.leastSquares(30, s[0], s[1], s[2], s[3], s[4]);
+    assertAll(
+        () -> assertTrue(Double.isNaN(line.slope()), "slope " + line.slope()),
+        () -> assertTrue(Double.isNaN(line.se())),
+        () -> assertTrue(Double.isNaN(line.low())),
+        () -> assertTrue(Double.isNaN(line.high())),
+        () -> assertTrue(Double.isNaN(line.t())),
+        () -> assertTrue(Double.isNaN(line.pValue())));
+  }
+
+  @Test
+  void leastSquaresOfAConstantYIsAFlatLineWithNothingToTest() {
+    // y = 0.7 against x = 1..30: Syy and Sxy come out as rounding residues. y does not vary, so
+    // Syy = 0 and with it Sxy = 0 (|Sxy| ≤ √(Sxx·Syy)): slope 0 with se 0 and the interval
+    // [0, 0]; its t would be 0/0, so t and p are NaN (as for a difference without spread).
+    double[] x = new double[30];
+    double[] y = new double[30];
+    for (int i = 0; i < 30; i++) {
+      x[i] = i + 1;
+      y[i] = 0.7;
+    }
+    double[] s = pairSums(x, y);
+    // The precondition this test exists for: the one-pass Syy is positive.
+    assertTrue(s[4] - s[1] * s[1] / 30 > 0);
+    Stats.Slope line = Stats.leastSquares(30, s[0], s[1], s[2], s[3], s[4]);
+    assertAll(
+        () -> assertEquals(0.0, line.slope(), 0.0),
+        () -> assertEquals(0.7, line.intercept(), 1e-15),
+        () -> assertEquals(0.0, line.se(), 0.0),
+        () -> assertEquals(0.0, line.low(), 0.0),
+        () -> assertEquals(0.0, line.high(), 0.0),
+        () -> assertTrue(Double.isNaN(line.t()), "t " + line.t()),
+        () -> assertTrue(Double.isNaN(line.pValue()), "p " + line.pValue()));
+  }
+
+  /** Σx, Σy, Σx², Σxy, Σy², summed one by one. */
+  private static double[] pairSums(double[] x, double[] y) {
+    double[] sums = new double[5];
+    for (int i = 0; i < x.length; i++) {
+      sums[0] += x[i];
+      sums[1] += y[i];
+      sums[2] += x[i] * x[i];
+      sums[3] += x[i] * y[i];
+      sums[4] += y[i] * y[i];
+    }
+    return sums;
+  }
 }
