@@ -85,7 +85,8 @@ public final class SatisfactionPipeline {
   static Analysis analyse(Sources.RawResponses rawResponses, Dataset<Row> crm, CustomerSegments.Result customers,
       Settings settings, DateRange window) {
     List<String> segments = settings.segments().dimensions();
-    Dataset<Row> classified = ResponseValidator.classify(rawResponses.frame(), settings, rawResponses.segmentColumns());
+    Dataset<Row> classified = ResponseValidator.classify(rawResponses.frame(), settings, rawResponses.segmentColumns(),
+        CrmEnricher.keepableCopies(customers.customers(), settings));
     Dataset<Row> responses = ResponseValidator.withRawRecord(
         CrmEnricher.enrich(classified, customers.customers(), settings, segments), "response_id");
     return new Analysis(responses, crm, facts(responses, settings, window), customers);

@@ -13,6 +13,7 @@ import io.satlake.quality.ResponseValidator;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -43,16 +44,19 @@ public final class CrmEnricher {
     }
     Dataset<Row> joined = responses.join(crmSide, col("customer_id").equalTo(col(CRM_KEY)), "left");
     Column matched = col(CRM_KEY).isNotNull();
+    // Under reject the CRM match is checked before duplicates: the kept copy of a response id is a
+    // matched one (see keepableCopies), so an unmatched copy marked as a duplicate is unmatched.
+    Column reason = col(ResponseValidator.REASON);
+    Column unmatched = matched.equalTo(false)
+        .and(reason.isNull().or(reason.equalTo(RejectReason.DUPLICATE_RESPONSE_ID.name())));
     List<Column> columns = new ArrayList<>();
     for (String name : responses.columns()) {
       if (segmentColumns.contains(name)) {
         columns.add(coalesce(col(name), lit(UNKNOWN)).as(name));
       } else if (name.equals(ResponseValidator.REASON) && settings.unmatchedPolicy() == UnmatchedPolicy.REJECT) {
-        columns.add(coalesce(col(name), when(matched.equalTo(false), lit(RejectReason.UNMATCHED_CUSTOMER.name())))
-            .as(name));
+        columns.add(when(unmatched, lit(RejectReason.UNMATCHED_CUSTOMER.name())).otherwise(col(name)).as(name));
       } else if (name.equals(ResponseValidator.DETAIL) && settings.unmatchedPolicy() == UnmatchedPolicy.REJECT) {
-        columns.add(when(col(ResponseValidator.REASON).isNull().and(matched.equalTo(false)),
-            lit("customer_id not in CRM")).otherwise(col(name)).as(name));
+        columns.add(when(unmatched, lit("customer_id not in CRM")).otherwise(col(name)).as(name));
       } else {
         columns.add(col(name));
       }
@@ -64,6 +68,24 @@ public final class CrmEnricher {
     }
     columns.add(matched.as(MATCHED));
     return joined.select(columns.toArray(Column[]::new));
+  }
+
+  /**
+   * The valid copies of a repeated response id that may be the one kept (for {@link
+   * ResponseValidator#classify}): under policy reject those whose customer is in {@code crm}, as
+   * {@link #enrich} rejects the others; under keep all of them.
+   *
+   * @param crm the accepted CRM rows given to {@link #enrich}
+   */
+  public static UnaryOperator<Dataset<Row>> keepableCopies(Dataset<Row> crm, Settings settings) {
+    if (settings.unmatchedPolicy() != UnmatchedPolicy.REJECT) {
+      return UnaryOperator.identity();
+    }
+    Dataset<Row> customerIds = crm.select(col("customer_id").as(CRM_KEY));
+    // The few copies are broadcast and the CRM streams past them, so with no repeated id adaptive
+    // execution finds the copies empty and never reads the CRM here. A customer id is in the
+    // accepted CRM once, so the inner join multiplies no copy.
+    return copies -> broadcast(copies).join(customerIds, col("customer_id").equalTo(col(CRM_KEY))).drop(CRM_KEY);
   }
 
   /** Size as Spark estimates it from the plan (file sizes for file sources). */

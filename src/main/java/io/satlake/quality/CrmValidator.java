@@ -12,6 +12,7 @@ import io.satlake.config.Settings.Customers;
 import io.satlake.io.Sources;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -74,7 +75,7 @@ public final class CrmValidator {
     columns.addAll(Sources.rawColumns(raw));
     columns.addAll(List.of(col(Sources.CORRUPT_RECORD), col(Sources.INPUT_POSITION)));
     return ResponseValidator.withRawRecord(ResponseValidator.finish(raw, columns, customerId.text(), "customer_id",
-        RejectReason.DUPLICATE_CUSTOMER_ID), "customer_id");
+        RejectReason.DUPLICATE_CUSTOMER_ID, UnaryOperator.identity()), "customer_id");
   }
 
   /** A present value that does not parse is bad; the detail names the field and its text. */

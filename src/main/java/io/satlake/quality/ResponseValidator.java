@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -25,7 +26,8 @@ import org.apache.spark.sql.types.DataTypes;
 /**
  * Classifies raw survey responses (DESIGN §3): each row gets the first reason it fails, in the
  * order of {@link RejectReason}, or none. Duplicates are judged among rows that pass every other
- * rule, so an invalid copy never displaces a valid one.
+ * rule, so an invalid copy never displaces a valid one. Under unmatched-customer-policy reject the
+ * CRM match is such a rule; {@code CrmEnricher} applies it.
  */
 public final class ResponseValidator {
   public static final String REASON = "reason";
@@ -45,8 +47,12 @@ public final class ResponseValidator {
   /**
    * Adds typed canonical columns, {@link #REASON} and {@link #DETAIL} to the raw responses, which
    * keep their raw columns for {@link #withRawRecord}. Rows with a NULL reason are accepted so far.
+   *
+   * @param keepable the valid copies of a repeated response id that may be the one kept (see
+   *     {@code CrmEnricher.keepableCopies})
    */
-  public static Dataset<Row> classify(Dataset<Row> source, Settings settings, List<String> segmentColumns) {
+  public static Dataset<Row> classify(Dataset<Row> source, Settings settings, List<String> segmentColumns,
+      UnaryOperator<Dataset<Row>> keepable) {
     List<String> numbers = new ArrayList<>(scales(source, settings).keySet());
     settings.importance().extraTargets().keySet().stream().filter(name -> Sources.hasRawField(source, name))
         .forEach(numbers::add);
@@ -116,13 +122,13 @@ public final class ResponseValidator {
     columns.add(detail.as(DETAIL));
     columns.addAll(Sources.rawColumns(raw));
     columns.addAll(List.of(col(Sources.CORRUPT_RECORD), col(Sources.INPUT_POSITION)));
-    return finish(raw, columns, responseId.text(), "response_id", RejectReason.DUPLICATE_RESPONSE_ID);
+    return finish(raw, columns, responseId.text(), "response_id", RejectReason.DUPLICATE_RESPONSE_ID, keepable);
   }
 
   /**
-   * Classifies the raw rows with {@code columns} and marks every copy of a key after the first in
-   * input order (among rows with no reason yet) as a duplicate. Keeps the raw fields and corrupt
-   * record for {@link #withRawRecord}.
+   * Classifies the raw rows with {@code columns} and marks every copy of a key with no reason yet,
+   * but the first in input order of those {@code keepable} keeps, as a duplicate. Keeps the raw
+   * fields and corrupt record for {@link #withRawRecord}.
    *
    * <p>Keys seen more than once are found from the key column alone, so the full classification
    * of every row runs once, in the returned rows. Only rows carrying such a key (few in any sane
@@ -132,9 +138,12 @@ public final class ResponseValidator {
    * @param raw the raw shape of {@link Sources} (raw fields, corrupt record, input position)
    * @param columns typed columns, the key, {@link #REASON}, {@link #DETAIL} and the raw shape
    * @param rawKey the key as {@code columns} compute it, from the raw columns
+   * @param keepable narrows the valid copies of a repeated key to those that may be kept; a later
+   *     stage must reject the copies it drops, over any duplicate mark. It sees only those few
+   *     rows, shaped by {@code columns}
    */
   static Dataset<Row> finish(Dataset<Row> raw, List<Column> columns, Column rawKey, String key,
-      RejectReason duplicate) {
+      RejectReason duplicate, UnaryOperator<Dataset<Row>> keepable) {
     Column[] select = columns.toArray(Column[]::new);
     Dataset<Row> repeatedKeys = raw.select(rawKey.as(REPEATED_KEY))
         .filter(col(REPEATED_KEY).isNotNull())
@@ -142,9 +151,10 @@ public final class ResponseValidator {
         .agg(count(lit(1)).as("copies"))
         .filter(col("copies").gt(1))
         .drop("copies");
-    Dataset<Row> firstValid = raw.join(broadcast(repeatedKeys), rawKey.equalTo(col(REPEATED_KEY)), "left_semi")
+    Dataset<Row> validCopies = raw.join(broadcast(repeatedKeys), rawKey.equalTo(col(REPEATED_KEY)), "left_semi")
         .select(select)
-        .filter(col(REASON).isNull())
+        .filter(col(REASON).isNull());
+    Dataset<Row> firstValid = keepable.apply(validCopies)
         .groupBy(col(key).as(REPEATED_KEY))
         .agg(min(col(Sources.INPUT_POSITION)).as(FIRST_POSITION));
     Dataset<Row> classified = raw.select(select);
