@@ -208,6 +208,7 @@ public final class SatisfactionOutcomes {
         } else {
           Stats.Mean m = mean(g, measure);
           fill(v, m.mean(), m.low(), m.high(), null, Double.NaN, Double.NaN, Double.NaN);
+          note = Double.isNaN(m.low()) ? "one customer: no interval" : null;
         }
       }
       return finish(v, note, n > 0 && n < minN);
@@ -229,6 +230,9 @@ public final class SatisfactionOutcomes {
           test = "welch_t";
         }
         fill(v, d.estimate(), d.low(), d.high(), test, d.statistic(), d.df(), d.pValue());
+        if (Double.isNaN(d.statistic())) {
+          note = Math.min(na, nb) < 2 ? "one customer on a side: no test" : "no spread on either side: nothing to test";
+        }
       }
       return finish(v, note, Math.min(na, nb) > 0 && Math.min(na, nb) < minN);
     }
@@ -243,6 +247,11 @@ public final class SatisfactionOutcomes {
             g.getAs("syy"));
         fill(v, percentChange(s.slope()), percentChange(s.low()), percentChange(s.high()), "slope_t", s.t(),
             n - 2.0, s.pValue());
+        if (Double.isNaN(s.slope())) {
+          note = n < 3 ? "fewer than 3 customers: no slope" : "the satisfaction index does not vary: no slope";
+        } else if (Double.isNaN(s.t())) {
+          note = "spend does not vary: nothing to test";
+        }
       }
       return finish(v, note, n > 0 && n < minN);
     }

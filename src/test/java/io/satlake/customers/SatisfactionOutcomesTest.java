@@ -229,6 +229,52 @@ class SatisfactionOutcomesTest {
     assertEquals(2 * (1 - t7.cumulativeProbability(Math.abs(b / se))), r.<Double>getAs("p_value"), TOL);
   }
 
+  private static Map<String, Row> outcomes(List<Row> facts, String minN) {
+    Settings lenient = TestInputs.small(dir.resolve("r"), dir.resolve("c"), dir.resolve("wh"), "min-n=" + minN);
+    Map<String, Row> byKey = new HashMap<>();
+    SatisfactionOutcomes.compute(SharedSpark.spark().createDataFrame(facts, FACTS), null, lenient,
+        LocalDate.of(2025, 12, 31), "run-3").outcomes()
+        .collectAsList().forEach(r -> byKey.put(r.getAs("group_value") + "/" + r.getAs("measure"), r));
+    return byKey;
+  }
+
+  /** NULL figures of a computed row say why, as the note column promises. */
+  @Test
+  void figuresLeftNullByTheDataAreExplained() {
+    // every index 70: no slope; promoters and detractors spend 100 each: no spread to test
+    Map<String, Row> flatIndex = outcomes(List.of(
+        response("a", "r1", "2025-01-01", 10, 5, 70.0, true, false, 100.0, 1.0, null),
+        response("b", "r2", "2025-01-01", 9, 4, 70.0, true, false, 100.0, 2.0, null),
+        response("c", "r3", "2025-01-01", 3, 2, 70.0, true, true, 100.0, 3.0, null),
+        response("d", "r4", "2025-01-01", 1, 1, 70.0, true, true, 100.0, 1.0, null),
+        response("e", "r5", "2025-01-01", 8, 3, 70.0, true, false, 400.0, 1.0, null)), "1");
+    Row elasticity = flatIndex.get("all/spend_elasticity");
+    assertEquals(5L, elasticity.<Long>getAs("n"));
+    assertNull(elasticity.getAs("value"));
+    assertEquals("the satisfaction index does not vary: no slope", elasticity.getAs("note"));
+    Row spendGap = flatIndex.get("promoter - detractor/mean_spend");
+    assertEquals(0.0, spendGap.<Double>getAs("value"));
+    assertNull(spendGap.getAs("statistic"));
+    assertEquals("no spread on either side: nothing to test", spendGap.getAs("note"));
+    Row passive = flatIndex.get("passive/mean_spend");
+    assertEquals(400.0, passive.<Double>getAs("value"));
+    assertNull(passive.getAs("ci_low"));
+    assertEquals("one customer: no interval", passive.getAs("note"));
+    assertNull(flatIndex.get("promoter/mean_spend").getAs("note"), "two equal values: an interval of width 0");
+
+    // every spend 250 against a varying index: a flat line, 0% [0, 0], with nothing to test
+    Row flatSpend = outcomes(List.of(
+        response("a", "r1", "2025-01-01", 10, 5, 90.0, true, false, 250.0, 1.0, null),
+        response("b", "r2", "2025-01-01", 7, 4, 60.0, true, false, 250.0, 2.0, null),
+        response("c", "r3", "2025-01-01", 2, 2, 20.0, true, true, 250.0, 3.0, null)), "1")
+        .get("all/spend_elasticity");
+    assertEquals(0.0, flatSpend.<Double>getAs("value"));
+    assertEquals(0.0, flatSpend.<Double>getAs("ci_low"));
+    assertEquals(0.0, flatSpend.<Double>getAs("ci_high"));
+    assertNull(flatSpend.getAs("p_value"));
+    assertEquals("spend does not vary: nothing to test", flatSpend.getAs("note"));
+  }
+
   @Test
   void smallGroupsAreSuppressedAndMissingInputsExplained() {
     Settings strict = TestInputs.small(dir.resolve("r"), dir.resolve("c"), dir.resolve("wh"), "min-n=3");
