@@ -9,13 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.satlake.SatisfactionPipeline;
 import io.satlake.SatlakeException;
 import io.satlake.config.Settings;
-import io.satlake.io.Sources;
 import io.satlake.quality.ResponseValidator;
 import io.satlake.testing.SharedSpark;
 import io.satlake.testing.TestInputs;
 import java.nio.file.Path;
 import java.sql.Date;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -57,7 +55,7 @@ class CustomerSegmentsTest {
     // reason details name the canonical field (churned), as for responses
     Settings s = TestInputs.small(responses, crm, dir.resolve("wh"), "customers.churned-column=is_gone",
         "customers.signup-date-column=joined");
-    SatisfactionPipeline.Analysis analysis = analyse(s);
+    SatisfactionPipeline.Analysis analysis = TestInputs.analyse(s);
     List<Row> rejected = ResponseValidator.split(analysis.crm()).rejected()
         .select("record_key", "reason", "detail").orderBy("record_key").collectAsList();
     assertEquals(List.of(RowFactory.create("c3", "MALFORMED_RECORD", "churned=maybe"),
@@ -75,16 +73,10 @@ class CustomerSegmentsTest {
   void absentOptionalColumnsAreNotAnError() {
     Path responses = TestInputs.csv(dir, "plain-responses", HEADER, "r1,c1,2025-01-15,web,10,,,7,,");
     Path crm = TestInputs.csv(dir, "plain-crm", "customer_id,region,visits", "c1,north,4");
-    SatisfactionPipeline.Analysis analysis = analyse(TestInputs.small(responses, crm, dir.resolve("wh")));
+    SatisfactionPipeline.Analysis analysis = TestInputs.analyse(TestInputs.small(responses, crm, dir.resolve("wh")));
     assertEquals(1, analysis.facts().count());
     List<String> columns = List.of(analysis.facts().columns());
     assertTrue(!columns.contains("churned") && !columns.contains("signup_date"), columns.toString());
-  }
-
-  private static SatisfactionPipeline.Analysis analyse(Settings s) {
-    Sources.RawResponses raw = Sources.responses(SharedSpark.spark(), s);
-    return SatisfactionPipeline.analyse(raw, Sources.crm(SharedSpark.spark(), s, List.of("region")), s,
-        s.window().resolve(LocalDate.of(2025, 12, 31)), List.of("region"));
   }
 
   // --- rule tiers ---------------------------------------------------------------------------

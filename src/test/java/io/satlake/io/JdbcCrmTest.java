@@ -16,7 +16,6 @@ import io.satlake.testing.TestInputs;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -90,12 +89,6 @@ class JdbcCrmTest {
         List.of("region")).select("customer_id", "region", "visits", "reason", "detail", "record_key", "raw_record");
   }
 
-  static SatisfactionPipeline.Analysis analyse(Settings settings) {
-    Sources.RawResponses raw = Sources.responses(SharedSpark.spark(), settings);
-    return SatisfactionPipeline.analyse(raw, Sources.crm(SharedSpark.spark(), settings, List.of("region")), settings,
-        settings.window().resolve(LocalDate.of(2025, 12, 31)), List.of("region"));
-  }
-
   @Test
   void tableReadInParallelGivesTheRowsAndReasonsOfTheSameCsv() {
     Settings jdbc = jdbcSettings("inputs.crm.jdbc.table=crm.customers", "inputs.crm.jdbc.partition-column=id",
@@ -120,8 +113,8 @@ class JdbcCrmTest {
   @Test
   void queryJoinsExactlyLikeTheCsvCrm() {
     Settings jdbc = jdbcSettings("inputs.crm.jdbc.query=SELECT customer_id, region, visits FROM crm.customers ORDER BY id");
-    SatisfactionPipeline.Analysis fromJdbc = analyse(jdbc);
-    SatisfactionPipeline.Analysis fromCsv = analyse(TestInputs.small(responses, csvCrm, dir.resolve("wh")));
+    SatisfactionPipeline.Analysis fromJdbc = TestInputs.analyse(jdbc);
+    SatisfactionPipeline.Analysis fromCsv = TestInputs.analyse(TestInputs.small(responses, csvCrm, dir.resolve("wh")));
     SharedSpark.base().assertDataFrameNoOrderEquals(fromCsv.facts(), fromJdbc.facts());
     // r1 (c1) and r2 (c2) match; r3's customer c3 was rejected, r4's c9 is unknown
     assertEquals(2, fromJdbc.facts().filter("crm_matched").count());

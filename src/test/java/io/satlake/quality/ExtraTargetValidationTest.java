@@ -5,16 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.satlake.SatisfactionPipeline;
 import io.satlake.config.Settings;
-import io.satlake.io.Sources;
-import io.satlake.testing.SharedSpark;
 import io.satlake.testing.TestInputs;
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,11 +20,9 @@ class ExtraTargetValidationTest {
   static Path dir;
 
   private static SatisfactionPipeline.Analysis analyse(Path responses) {
-    SparkSession spark = SharedSpark.spark();
     Path crm = TestInputs.csv(dir, "crm", "customer_id,region,visits", "c1,north,4");
     Settings s = TestInputs.small(responses, crm, dir.resolve("wh"), "importance.extra-targets={overall_rating=[0, 100]}");
-    return SatisfactionPipeline.analyse(Sources.responses(spark, s), Sources.crm(spark, s, List.of("region")), s,
-        s.window().resolve(LocalDate.of(2025, 12, 31)), List.of("region"));
+    return TestInputs.analyse(s);
   }
 
   @Test

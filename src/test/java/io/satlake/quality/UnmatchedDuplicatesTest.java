@@ -1,20 +1,11 @@
 package io.satlake.quality;
 
+import static io.satlake.testing.SharedSpark.assertRows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.satlake.SatisfactionPipeline;
-import io.satlake.config.Settings;
-import io.satlake.io.Sources;
-import io.satlake.testing.SharedSpark;
 import io.satlake.testing.TestInputs;
 import java.nio.file.Path;
-import java.time.LocalDate;
-import java.util.Arrays;
-import java.util.List;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,17 +45,8 @@ class UnmatchedDuplicatesTest {
   }
 
   private static SatisfactionPipeline.Analysis analyse(String policy) {
-    SparkSession spark = SharedSpark.spark();
-    Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"), "unmatched-customer-policy=" + policy);
-    return SatisfactionPipeline.analyse(Sources.responses(spark, settings),
-        Sources.crm(spark, settings, List.of("region")), settings,
-        settings.window().resolve(LocalDate.of(2025, 12, 31)), List.of("region"));
-  }
-
-  private static void assertRows(Dataset<Row> actual, Object[]... expected) {
-    Dataset<Row> expectedFrame = SharedSpark.spark().createDataFrame(
-        Arrays.stream(expected).map(RowFactory::create).toList(), actual.schema());
-    SharedSpark.base().assertDataFrameNoOrderEquals(expectedFrame, actual);
+    return TestInputs.analyse(
+        TestInputs.small(responses, crm, dir.resolve("wh"), "unmatched-customer-policy=" + policy));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.satlake.quality;
 
+import static io.satlake.testing.SharedSpark.assertRows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,14 +10,12 @@ import io.satlake.io.Sources;
 import io.satlake.testing.SharedSpark;
 import io.satlake.testing.TestInputs;
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,25 +61,10 @@ class ValidationTest {
     return ResponseValidator.split(analysis.responses()).rejected().select("record_key", "reason", "detail");
   }
 
-  private static SatisfactionPipeline.Analysis analyse(Settings settings) {
-    SparkSession spark = SharedSpark.spark();
-    Sources.RawResponses raw = Sources.responses(spark, settings);
-    Dataset<Row> rawCrm = Sources.crm(spark, settings, List.of("region"));
-    return SatisfactionPipeline.analyse(raw, rawCrm, settings,
-        settings.window().resolve(LocalDate.of(2025, 12, 31)), List.of("region"));
-  }
-
-  /** Compares data, in any order, against rows typed by the actual schema. */
-  private static void assertRows(Dataset<Row> actual, Object[]... expected) {
-    Dataset<Row> expectedFrame = SharedSpark.spark().createDataFrame(
-        java.util.Arrays.stream(expected).map(RowFactory::create).toList(), actual.schema());
-    SharedSpark.base().assertDataFrameNoOrderEquals(expectedFrame, actual);
-  }
-
   @Test
   void everyRowIsAcceptedOrRejectedWithItsReason() {
     Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"));
-    SatisfactionPipeline.Analysis analysis = analyse(settings);
+    SatisfactionPipeline.Analysis analysis = TestInputs.analyse(settings);
 
     assertRows(reasons(analysis),
             new Object[] {null, "MISSING_RESPONSE_ID", "response_id"},
@@ -127,7 +111,7 @@ class ValidationTest {
         "d4,c1,2025-01-15,web,5,5,2,7,,", // a valid first copy, then an invalid one
         "d4,c1,2025-01-16,web,,,,,,",
         "d5,c1,2025-01-15,web,10,5,2,7,,"); // unique
-    SatisfactionPipeline.Analysis analysis = analyse(TestInputs.small(copies, crm, dir.resolve("wh-copies")));
+    SatisfactionPipeline.Analysis analysis = TestInputs.analyse(TestInputs.small(copies, crm, dir.resolve("wh-copies")));
 
     assertRows(reasons(analysis),
             new Object[] {"d1", "SCORE_OUT_OF_RANGE", "nps=11"},
@@ -158,7 +142,7 @@ class ValidationTest {
         "w7,c1,2025-01-15,web,NaN,,,,,",
         "w8,c1,2025-01-15,web,Infinity,,,,,",
         "w9,c1,2025-01-15,web,\"1,0\",,,,,");
-    SatisfactionPipeline.Analysis analysis = analyse(TestInputs.small(text, crm, dir.resolve("wh-text")));
+    SatisfactionPipeline.Analysis analysis = TestInputs.analyse(TestInputs.small(text, crm, dir.resolve("wh-text")));
 
     assertRows(reasons(analysis),
         new Object[] {null, "MISSING_RESPONSE_ID", "response_id"},
@@ -232,7 +216,7 @@ class ValidationTest {
   @Test
   void crmRowsAreValidatedAndDeduplicated() {
     Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"));
-    SatisfactionPipeline.Analysis analysis = analyse(settings);
+    SatisfactionPipeline.Analysis analysis = TestInputs.analyse(settings);
     assertRows(ResponseValidator.split(analysis.crm()).rejected().select("record_key", "reason", "detail"),
             new Object[] {"c2", "DUPLICATE_CUSTOMER_ID", "customer_id=c2"},
             new Object[] {"c3", "MALFORMED_RECORD", "visits=lots"},
@@ -245,7 +229,7 @@ class ValidationTest {
   @Test
   void rejectPolicyRejectsUnmatchedCustomers() {
     Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"), "unmatched-customer-policy=reject");
-    SatisfactionPipeline.Analysis analysis = analyse(settings);
+    SatisfactionPipeline.Analysis analysis = TestInputs.analyse(settings);
     assertEquals(1, reasons(analysis).filter("reason = 'UNMATCHED_CUSTOMER' AND record_key = 'r11'").count());
     assertEquals(List.of("r1", "r15", "r2"), analysis.facts().select("response_id").orderBy("response_id")
         .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
@@ -260,7 +244,7 @@ class ValidationTest {
     for (String grain : List.of("month", "quarter")) {
       Settings settings = TestInputs.small(dated, crm, dir.resolve("wh"), "period-grain=" + grain);
       boolean month = grain.equals("month");
-      assertRows(analyse(settings).facts().select("response_id", "period_start"),
+      assertRows(TestInputs.analyse(settings).facts().select("response_id", "period_start"),
           new Object[] {"d1", java.sql.Date.valueOf(month ? "2024-02-01" : "2024-01-01")},
           new Object[] {"d2", java.sql.Date.valueOf(month ? "2025-03-01" : "2025-01-01")},
           new Object[] {"d3", java.sql.Date.valueOf(month ? "2025-05-01" : "2025-04-01")},
@@ -281,7 +265,7 @@ class ValidationTest {
     Settings settings = TestInputs.small(json, crm, dir.resolve("wh"), "inputs.responses.format=json",
         "inputs.responses.columns.survey_date=responded_at", "inputs.responses.date-format=\"yyyy-MM-dd'T'HH:mm:ss\"",
         "dimensions=[]");
-    SatisfactionPipeline.Analysis analysis = analyse(settings);
+    SatisfactionPipeline.Analysis analysis = TestInputs.analyse(settings);
     assertRows(reasons(analysis),
         new Object[] {"j2", "INVALID_DATE", "survey_date=2025-01-02"},
         new Object[] {"j3", "SCORE_OUT_OF_RANGE", "nps=12"},
@@ -295,7 +279,7 @@ class ValidationTest {
   void windowKeepsOnlyResponsesInsideIt() {
     Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"),
         "window.mode=explicit", "window.start=2025-01-16", "window.end=2025-01-17");
-    SatisfactionPipeline.Analysis analysis = analyse(settings);
+    SatisfactionPipeline.Analysis analysis = TestInputs.analyse(settings);
     assertEquals(List.of("r2"), analysis.facts().select("response_id")
         .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
   }

@@ -2,7 +2,11 @@ package io.satlake.testing;
 
 import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
 import io.satlake.io.SparkSessions;
+import java.util.Arrays;
 import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -48,5 +52,12 @@ public final class SharedSpark {
 
   public static SparkSession spark() {
     return base().spark();
+  }
+
+  /** Asserts the rows, in any order, against values typed by the actual schema. */
+  public static void assertRows(Dataset<Row> actual, Object[]... expected) {
+    Dataset<Row> expectedFrame = spark().createDataFrame(Arrays.stream(expected).map(RowFactory::create).toList(),
+        actual.schema());
+    base().assertDataFrameNoOrderEquals(expectedFrame, actual);
   }
 }

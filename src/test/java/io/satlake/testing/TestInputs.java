@@ -1,13 +1,17 @@
 package io.satlake.testing;
 
+import io.satlake.SatisfactionPipeline;
 import io.satlake.config.Settings;
 import io.satlake.config.SettingsLoader;
+import io.satlake.io.Sources;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Small hand-written inputs on disk and settings that point at them. */
@@ -45,5 +49,15 @@ public final class TestInputs {
       o.put(kv.substring(0, at), kv.substring(at + 1));
     }
     return SettingsLoader.load(null, o);
+  }
+
+  /**
+   * Validates and joins the inputs of {@link #small} settings through the real sources, with
+   * region from the CRM and the window ending 2025-12-31.
+   */
+  public static SatisfactionPipeline.Analysis analyse(Settings settings) {
+    return SatisfactionPipeline.analyse(Sources.responses(SharedSpark.spark(), settings),
+        Sources.crm(SharedSpark.spark(), settings, List.of("region")), settings,
+        settings.window().resolve(LocalDate.of(2025, 12, 31)), List.of("region"));
   }
 }
