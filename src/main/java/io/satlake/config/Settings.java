@@ -21,6 +21,7 @@ public record Settings(
     int minN,
     int rankBins,
     UnmatchedPolicy unmatchedPolicy,
+    int duplicatesBroadcastMaxIds,
     String warehouse,
     String database,
     String scratchDir,

@@ -59,6 +59,8 @@ public final class SettingsLoader {
   private static final String ROOT = "satlake";
   /** Customers in the clustering sample, at most: held on the driver as rows while collected. */
   private static final int MAX_CLUSTER_SAMPLE = 1_000_000;
+  /** Repeated ids broadcast, at most: collected on the driver as rows. */
+  private static final int MAX_BROADCAST_IDS = 1_000_000;
   /** Subtrees whose keys are the user's own (names of dimensions, Spark settings). */
   private static final Set<String> OPEN_SUBTREES = Set.of(
       "satlake.inputs.responses.dimension-columns", "satlake.satisfaction-index.weights", "satlake.spark.conf",
@@ -186,6 +188,11 @@ public final class SettingsLoader {
     Bi bi = bi(spark == null ? null : spark.catalog());
     PeriodGrain grain = enumValue("satlake.period-grain", PeriodGrain.class);
     UnmatchedPolicy policy = enumValue("satlake.unmatched-customer-policy", UnmatchedPolicy.class);
+    int duplicatesBroadcastMaxIds = intAtLeast("satlake.duplicates-broadcast-max-ids", 0);
+    if (duplicatesBroadcastMaxIds > MAX_BROADCAST_IDS) {
+      problems.add("satlake.duplicates-broadcast-max-ids: at most " + MAX_BROADCAST_IDS
+          + ", the ids are held in the driver's memory (is " + duplicatesBroadcastMaxIds + ")");
+    }
     Importance importance = importance(dimensions, behaviour, segments);
     Weighting weighting = weighting(segments);
     Customers customers = customers(behaviour, segments.dimensions());
@@ -196,7 +203,7 @@ public final class SettingsLoader {
     return new Settings(
         new ResponsesInput(responses.path(), responses.format(), responses.columns(), dimensionSources,
             responses.dateFormat(), responses.csvMultiLine()),
-        crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, rankBins, policy, warehouse, database, scratchDir,
+        crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, rankBins, policy, duplicatesBroadcastMaxIds, warehouse, database, scratchDir,
         spark,
         weighting, crmJdbc, bi, customers, tracking, hash(config.getConfig(ROOT)), importance);
   }

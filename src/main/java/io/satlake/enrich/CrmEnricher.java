@@ -38,10 +38,7 @@ public final class CrmEnricher {
    */
   public static Dataset<Row> enrich(Dataset<Row> responses, Dataset<Row> crm, Settings settings,
       List<String> segmentColumns) {
-    Dataset<Row> crmSide = crm.withColumnRenamed("customer_id", CRM_KEY);
-    if (fitsBroadcast(crmSide, settings.crm().broadcastMaxMb())) {
-      crmSide = broadcast(crmSide);
-    }
+    Dataset<Row> crmSide = broadcastIfSmall(crm.withColumnRenamed("customer_id", CRM_KEY), settings);
     Dataset<Row> joined = responses.join(crmSide, col("customer_id").equalTo(col(CRM_KEY)), "left");
     Column matched = col(CRM_KEY).isNotNull();
     // Under reject the CRM match is checked before duplicates: the kept copy of a response id is a
@@ -82,15 +79,20 @@ public final class CrmEnricher {
       return UnaryOperator.identity();
     }
     Dataset<Row> customerIds = crm.select(col("customer_id").as(CRM_KEY));
-    // The few copies are broadcast and the CRM streams past them, so with no repeated id adaptive
-    // execution finds the copies empty and never reads the CRM here. A customer id is in the
+    // With no repeated id the copies are empty when the plan is built (see
+    // ResponseValidator.finish), so the CRM is not read for them. A customer id is in the
     // accepted CRM once, so the inner join multiplies no copy.
-    return copies -> broadcast(copies).join(customerIds, col("customer_id").equalTo(col(CRM_KEY))).drop(CRM_KEY);
+    Dataset<Row> crmSide = broadcastIfSmall(customerIds, settings);
+    return copies -> copies.join(crmSide, col("customer_id").equalTo(col(CRM_KEY))).drop(CRM_KEY);
   }
 
-  /** Size as Spark estimates it from the plan (file sizes for file sources). */
-  private static boolean fitsBroadcast(Dataset<Row> crm, int maxMb) {
-    BigInteger estimate = crm.queryExecution().optimizedPlan().stats().sizeInBytes().bigInteger();
-    return estimate.compareTo(BigInteger.valueOf(maxMb).shiftLeft(20)) <= 0;
+  /**
+   * The CRM side of a join, broadcast while its size as Spark estimates it from the plan (file
+   * sizes for file sources) is at most {@code inputs.crm.broadcast-max-mb}.
+   */
+  private static Dataset<Row> broadcastIfSmall(Dataset<Row> crmSide, Settings settings) {
+    BigInteger estimate = crmSide.queryExecution().optimizedPlan().stats().sizeInBytes().bigInteger();
+    boolean fits = estimate.compareTo(BigInteger.valueOf(settings.crm().broadcastMaxMb()).shiftLeft(20)) <= 0;
+    return fits ? broadcast(crmSide) : crmSide;
   }
 }

@@ -75,7 +75,8 @@ public final class CrmValidator {
     columns.addAll(Sources.rawColumns(raw));
     columns.addAll(List.of(col(Sources.CORRUPT_RECORD), col(Sources.INPUT_POSITION)));
     return ResponseValidator.withRawRecord(ResponseValidator.finish(raw, columns, customerId.text(), "customer_id",
-        RejectReason.DUPLICATE_CUSTOMER_ID, UnaryOperator.identity()), "customer_id");
+        RejectReason.DUPLICATE_CUSTOMER_ID, UnaryOperator.identity(), settings.duplicatesBroadcastMaxIds()),
+        "customer_id");
   }
 
   /** A present value that does not parse is bad; the detail names the field and its text. */

@@ -1,6 +1,5 @@
 package io.satlake.quality;
 
-import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -21,6 +20,7 @@ import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
@@ -122,7 +122,8 @@ public final class ResponseValidator {
     columns.add(detail.as(DETAIL));
     columns.addAll(Sources.rawColumns(raw));
     columns.addAll(List.of(col(Sources.CORRUPT_RECORD), col(Sources.INPUT_POSITION)));
-    return finish(raw, columns, responseId.text(), "response_id", RejectReason.DUPLICATE_RESPONSE_ID, keepable);
+    return finish(raw, columns, responseId.text(), "response_id", RejectReason.DUPLICATE_RESPONSE_ID, keepable,
+        settings.duplicatesBroadcastMaxIds());
   }
 
   /**
@@ -131,19 +132,22 @@ public final class ResponseValidator {
    * fields and corrupt record for {@link #withRawRecord}.
    *
    * <p>Keys seen more than once are found from the key column alone, so the full classification
-   * of every row runs once, in the returned rows. Only rows carrying such a key (few in any sane
-   * input, and none in most) are classified a second time, to find the first valid copy; with no
-   * repeated key, adaptive execution skips that scan altogether.
+   * of every row runs once, in the returned rows. Only rows carrying such a key are classified a
+   * second time, to find the first valid copy. Up to {@code broadcastMaxKeys} repeated keys are
+   * collected here (one Spark job over the key column) and broadcast: with none the plan has no
+   * duplicate check left, and with a few no row is shuffled for it. More than that (an input
+   * delivered twice) are matched by shuffles, so the driver's memory does not grow with them.
    *
    * @param raw the raw shape of {@link Sources} (raw fields, corrupt record, input position)
    * @param columns typed columns, the key, {@link #REASON}, {@link #DETAIL} and the raw shape
    * @param rawKey the key as {@code columns} compute it, from the raw columns
    * @param keepable narrows the valid copies of a repeated key to those that may be kept; a later
-   *     stage must reject the copies it drops, over any duplicate mark. It sees only those few
-   *     rows, shaped by {@code columns}
+   *     stage must reject the copies it drops, over any duplicate mark. It sees only the rows
+   *     carrying a repeated key, shaped by {@code columns}
+   * @param broadcastMaxKeys the most repeated keys collected and broadcast (see above)
    */
   static Dataset<Row> finish(Dataset<Row> raw, List<Column> columns, Column rawKey, String key,
-      RejectReason duplicate, UnaryOperator<Dataset<Row>> keepable) {
+      RejectReason duplicate, UnaryOperator<Dataset<Row>> keepable, int broadcastMaxKeys) {
     Column[] select = columns.toArray(Column[]::new);
     Dataset<Row> repeatedKeys = raw.select(rawKey.as(REPEATED_KEY))
         .filter(col(REPEATED_KEY).isNotNull())
@@ -151,14 +155,19 @@ public final class ResponseValidator {
         .agg(count(lit(1)).as("copies"))
         .filter(col("copies").gt(1))
         .drop("copies");
-    Dataset<Row> validCopies = raw.join(broadcast(repeatedKeys), rawKey.equalTo(col(REPEATED_KEY)), "left_semi")
+    List<Row> found = repeatedKeys.limit(broadcastMaxKeys + 1).collectAsList();
+    boolean few = found.size() <= broadcastMaxKeys;
+    // Few keys (and so few first copies) are broadcast; otherwise Spark sizes each join itself.
+    UnaryOperator<Dataset<Row>> small = few ? functions::broadcast : UnaryOperator.identity();
+    Dataset<Row> keys = few ? raw.sparkSession().createDataFrame(found, repeatedKeys.schema()) : repeatedKeys;
+    Dataset<Row> validCopies = raw.join(small.apply(keys), rawKey.equalTo(col(REPEATED_KEY)), "left_semi")
         .select(select)
         .filter(col(REASON).isNull());
     Dataset<Row> firstValid = keepable.apply(validCopies)
         .groupBy(col(key).as(REPEATED_KEY))
         .agg(min(col(Sources.INPUT_POSITION)).as(FIRST_POSITION));
     Dataset<Row> classified = raw.select(select);
-    Dataset<Row> joined = classified.join(broadcast(firstValid), col(key).equalTo(col(REPEATED_KEY)), "left");
+    Dataset<Row> joined = classified.join(small.apply(firstValid), col(key).equalTo(col(REPEATED_KEY)), "left");
     Column isDuplicate = col(REASON).isNull().and(col(FIRST_POSITION).isNotNull())
         .and(col(Sources.INPUT_POSITION).notEqual(col(FIRST_POSITION)));
     List<Column> output = new ArrayList<>();

@@ -7,7 +7,8 @@ import io.satlake.SatisfactionPipeline;
 import io.satlake.testing.TestInputs;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,14 +45,19 @@ class UnmatchedDuplicatesTest {
     crm = TestInputs.csv(dir, "crm", "customer_id,region,visits", "c1,north,4", "c2,south,2");
   }
 
-  private static SatisfactionPipeline.Analysis analyse(String policy) {
-    return TestInputs.analyse(
-        TestInputs.small(responses, crm, dir.resolve("wh"), "unmatched-customer-policy=" + policy));
+  /**
+   * @param broadcastMaxIds 6 or more: the 6 repeated ids are broadcast; fewer: matched by shuffles
+   *     (see {@link RepeatedIdsPlanTest}). Either way the outcome is the same.
+   */
+  private static SatisfactionPipeline.Analysis analyse(String policy, int broadcastMaxIds) {
+    return TestInputs.analyse(TestInputs.small(responses, crm, dir.resolve("wh"),
+        "unmatched-customer-policy=" + policy, "duplicates-broadcast-max-ids=" + broadcastMaxIds));
   }
 
-  @Test
-  void rejectKeepsTheFirstMatchedCopy() {
-    Validated rows = ResponseValidator.split(analyse("reject").responses());
+  @ParameterizedTest
+  @ValueSource(ints = {5, 6})
+  void rejectKeepsTheFirstMatchedCopy(int broadcastMaxIds) {
+    Validated rows = ResponseValidator.split(analyse("reject", broadcastMaxIds).responses());
 
     assertRows(rows.rejected().select("record_key", "reason", "detail"),
         new Object[] {"u1", "UNMATCHED_CUSTOMER", "customer_id not in CRM"},
@@ -73,9 +79,10 @@ class UnmatchedDuplicatesTest {
     assertEquals(READ, rows.accepted().count() + rows.rejected().count());
   }
 
-  @Test
-  void keepJudgesDuplicatesWithoutTheCrm() {
-    Validated rows = ResponseValidator.split(analyse("keep").responses());
+  @ParameterizedTest
+  @ValueSource(ints = {5, 6})
+  void keepJudgesDuplicatesWithoutTheCrm(int broadcastMaxIds) {
+    Validated rows = ResponseValidator.split(analyse("keep", broadcastMaxIds).responses());
 
     assertRows(rows.rejected().select("record_key", "reason", "detail"),
         new Object[] {"u1", "DUPLICATE_RESPONSE_ID", "response_id=u1"},

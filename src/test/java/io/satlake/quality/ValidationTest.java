@@ -21,6 +21,8 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** One hand-made input row per reason code, through the real CSV source and the join. */
 class ValidationTest {
@@ -97,8 +99,10 @@ class ValidationTest {
             new Object[] {"r15", "south", 7, 3, 2.5, true, false});
   }
 
-  @Test
-  void anInvalidCopyNeverDisplacesAValidOne() {
+  /** 4 ids repeat: at most 3 broadcast means they are matched by shuffles; the outcome is the same. */
+  @ParameterizedTest
+  @ValueSource(ints = {3, 4})
+  void anInvalidCopyNeverDisplacesAValidOne(int broadcastMaxIds) {
     Path copies = TestInputs.csv(dir, "copies",
         "response_id,customer_id,survey_date,channel,nps,csat,ces,dim_quality,complaint_category,comment",
         "d1,c1,2025-01-15,web,11,5,2,7,,", // invalid first copy ...
@@ -111,7 +115,8 @@ class ValidationTest {
         "d4,c1,2025-01-15,web,5,5,2,7,,", // a valid first copy, then an invalid one
         "d4,c1,2025-01-16,web,,,,,,",
         "d5,c1,2025-01-15,web,10,5,2,7,,"); // unique
-    SatisfactionPipeline.Analysis analysis = TestInputs.analyse(TestInputs.small(copies, crm, dir.resolve("wh-copies")));
+    SatisfactionPipeline.Analysis analysis = TestInputs.analyse(TestInputs.small(copies, crm, dir.resolve("wh-copies"),
+        "duplicates-broadcast-max-ids=" + broadcastMaxIds));
 
     assertRows(reasons(analysis),
             new Object[] {"d1", "SCORE_OUT_OF_RANGE", "nps=11"},
@@ -213,9 +218,11 @@ class ValidationTest {
         new Object[] {"c5", null});
   }
 
-  @Test
-  void crmRowsAreValidatedAndDeduplicated() {
-    Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"));
+  /** One customer id repeats (and one response id): 0 broadcast means shuffles; the outcome is the same. */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1})
+  void crmRowsAreValidatedAndDeduplicated(int broadcastMaxIds) {
+    Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"), "duplicates-broadcast-max-ids=" + broadcastMaxIds);
     SatisfactionPipeline.Analysis analysis = TestInputs.analyse(settings);
     assertRows(ResponseValidator.split(analysis.crm()).rejected().select("record_key", "reason", "detail"),
             new Object[] {"c2", "DUPLICATE_CUSTOMER_ID", "customer_id=c2"},
