@@ -117,7 +117,8 @@ public final class SatisfactionPipeline {
     // The CRM is cached before the customer segments read it (quantiles, KMeans sample, profiles).
     // classify runs a job of its own (the repeated customer ids), so it is timed as well
     Dataset<Row> crm = clock.time("validate_crm",
-        () -> CrmValidator.classify(rawCrm, settings, crmSegments).persist(StorageLevel.MEMORY_AND_DISK()));
+        () -> CrmValidator.classify(rawCrm, settings, crmSegments).persist(StorageLevel.MEMORY_AND_DISK()),
+        c -> "repeated customer ids found");
     Scratch scratch = new Scratch(spark, settings, runId);
     try {
       Counts crmCounts = clock.time("validate_crm", () -> counts(crm, lit(false), lit(false)).counts(),

@@ -60,7 +60,7 @@ public final class SettingsLoader {
   /** Customers in the clustering sample, at most: held on the driver as rows while collected. */
   private static final int MAX_CLUSTER_SAMPLE = 1_000_000;
   /** Repeated ids broadcast, at most: collected on the driver as rows. */
-  private static final int MAX_BROADCAST_IDS = 1_000_000;
+  private static final int MAX_BROADCAST_IDS = 10_000_000;
   /** Subtrees whose keys are the user's own (names of dimensions, Spark settings). */
   private static final Set<String> OPEN_SUBTREES = Set.of(
       "satlake.inputs.responses.dimension-columns", "satlake.satisfaction-index.weights", "satlake.spark.conf",
