@@ -139,6 +139,21 @@ class DeltaSinkTest {
   }
 
   @Test
+  void manyRowsHeldByTheDriverGoOutInSlicesAndStillAsOneFile() {
+    Settings settings = settings("sink_sliced");
+    TableSpec spec = table("trends").build();
+    int n = 40_000; // Spark estimates 36 bytes a row (8 + date 4 + string 20 + int 4): about 3 slices of 512 KiB
+    Dataset<Row> driverRows = rows("r1", java.util.stream.IntStream.rangeClosed(1, n).toArray());
+    assertTrue(driverRows.queryExecution().optimizedPlan().stats().sizeInBytes().longValue()
+        > 2 * DeltaSink.DRIVER_ROWS_PER_TASK_BYTES);
+    new DeltaSink(spark, settings).replaceRunDate(Map.of(spec, driverRows), RUN_DATE, "r1");
+    List<Integer> written = values(settings, "trends");
+    assertEquals(n, written.size());
+    assertEquals((long) n * (n + 1) / 2, written.stream().mapToLong(Integer::longValue).sum());
+    assertEquals(1, files(settings, "trends"));
+  }
+
+  @Test
   void scatteredRowsAreGatheredIntoOneFilePerMillionRows() {
     Settings settings = settings("sink_gathered");
     TableSpec spec = table("rejected").build();
