@@ -74,8 +74,8 @@ class LocalClusterIT {
   void clientModeRunWritesEveryTable() {
     // With Kryo, as many clusters are configured: task results cross JVMs through spark.serializer
     // here. Tasks of at most 1 MiB (Spark's default limit is 128): the tables built on the driver
-    // travel in slices, so a large one never makes a task the cluster refuses (score_trends made
-    // one of 2.1 MB here when its rows went in a single task).
+    // travel in slices, so a large one never makes a task the cluster refuses (when each went out
+    // in a single task, one of them made a 2.0 MB task here and the run failed).
     Result run = submit(List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer",
         "--conf", "spark.rpc.message.maxSize=1"), "inputs.responses.path=" + WORK.resolve("input/responses"));
     assertEquals(0, run.code(), run.output());
