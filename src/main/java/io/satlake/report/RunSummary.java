@@ -21,17 +21,19 @@ public final class RunSummary {
     c.rejectedByReason().forEach((reason, n) -> out.printf(Locale.ROOT, "    %-24s %,d%n", reason, n));
     out.printf(Locale.ROOT, "  analysed (in window) %,d; customer not in CRM %,d%n", r.inWindow(), r.unmatched());
     RunResult.Counts crm = r.crm();
-    out.printf(Locale.ROOT, "  CRM rows read %,d = accepted %,d + rejected %,d %s%n", crm.read(), crm.accepted(),
-        crm.rejected(), crm.rejectedByReason().isEmpty() ? "" : crm.rejectedByReason());
+    out.printf(Locale.ROOT, "  CRM rows read %,d = accepted %,d + rejected %,d%n", crm.read(), crm.accepted(),
+        crm.rejected());
+    crm.rejectedByReason().forEach((reason, n) -> out.printf(Locale.ROOT, "    %-24s %,d%n", reason, n));
 
     Dataset<Row> window = r.segmentScores().filter(col("period_grain").equalTo("window"));
     List<Row> overall = window.filter(col("segment_key").equalTo("overall")).collectAsList();
     if (!overall.isEmpty()) {
       Row o = overall.get(0);
       out.println("  overall:");
-      out.println("    NPS  " + figure(o, "nps", "nps_low", "nps_high", "nps_n"));
-      out.println("    CSAT " + figure(o, "csat", "csat_low", "csat_high", "csat_n") + " (% of 4-5)");
-      out.println("    CES  " + figure(o, "ces", "ces_low", "ces_high", "ces_n") + " (1-7, lower = easier)");
+      out.println("    NPS  " + figure(o, "nps", 1));
+      out.println("    CSAT " + figure(o, "csat", 1) + " (% of 4-5)");
+      // a 1-7 mean needs two decimals: at a million answers its interval is narrower than 0.1
+      out.println("    CES  " + figure(o, "ces", 2) + " (1-7, lower = easier)");
     }
     Dataset<Row> ranked = window.filter(col("segment_key").notEqual("overall").and(col("nps").isNotNull()));
     for (Map.Entry<String, Dataset<Row>> e : Map.of(
@@ -40,14 +42,14 @@ public final class RunSummary {
         .sorted(Map.Entry.comparingByKey()).toList()) {
       out.println("  " + e.getKey() + ":");
       for (Row s : e.getValue().limit(3).collectAsList()) {
-        out.printf(Locale.ROOT, "    %-40s %s%n", segmentLabel(s), figure(s, "nps", "nps_low", "nps_high", "nps_n"));
+        out.printf(Locale.ROOT, "    %-40s %s%n", segmentLabel(s), figure(s, "nps", 1));
       }
     }
     out.println("  strongest drivers of NPS (Pearson r, overall):");
     for (Row d : r.driverCorrelations().filter(col("segment_key").equalTo("overall").and(col("target").equalTo("nps"))
         .and(col("method").equalTo("pearson")).and(col("r").isNotNull())).orderBy(abs(col("r")).desc()).limit(5)
         .collectAsList()) {
-      out.printf(Locale.ROOT, "    %-28s r = %+.3f [%+.3f, %+.3f] n=%d%n", d.getAs("driver"), d.<Double>getAs("r"),
+      out.printf(Locale.ROOT, "    %-28s r = %+.3f [%+.3f, %+.3f] n=%,d%n", d.getAs("driver"), d.<Double>getAs("r"),
           d.<Double>getAs("ci_low"), d.<Double>getAs("ci_high"), d.<Long>getAs("n"));
     }
     if (!r.warnings().isEmpty()) {
@@ -65,14 +67,17 @@ public final class RunSummary {
     out.printf(Locale.ROOT, "  figures with n < %d are withheld (suppressed)%n", minN);
   }
 
-  private static String figure(Row row, String value, String low, String high, String n) {
-    Object v = row.getAs(value);
+  /** A score of {@code segment_scores} (columns {@code m}, {@code m_low}, {@code m_high}, {@code m_n}). */
+  private static String figure(Row row, String metric, int decimals) {
+    Object v = row.getAs(metric);
+    long n = row.<Long>getAs(metric + "_n");
     if (v == null) {
-      long count = row.<Long>getAs(n);
-      return count == 0 ? "no answers" : String.format(Locale.ROOT, "suppressed (n=%d)", count);
+      return n == 0 ? "no answers" : String.format(Locale.ROOT, "suppressed (n=%,d)", n);
     }
-    return String.format(Locale.ROOT, "%6.1f [%.1f, %.1f] n=%,d", (Double) v, row.<Double>getAs(low),
-        row.<Double>getAs(high), row.<Long>getAs(n));
+    String number = "%." + decimals + "f";
+    return String.format(Locale.ROOT, "%6s [" + number + ", " + number + "] n=%,d",
+        String.format(Locale.ROOT, number, (Double) v), row.<Double>getAs(metric + "_low"),
+        row.<Double>getAs(metric + "_high"), n);
   }
 
   private static String segmentLabel(Row row) {

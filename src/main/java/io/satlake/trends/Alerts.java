@@ -103,21 +103,29 @@ public final class Alerts {
     };
     return new Alert("decline", t.settings.tracking().dropSeverity(), f, trend.reference().value(), trend.comparison(),
         trend.qValue(), String.format(Locale.ROOT,
-            "%s of %s %s from %s to %s (%+.1f%s, n=%,d) in %s versus %s; significant after false-discovery-rate"
+            "%s of %s %s from %s to %s (%s, n=%,d) in %s versus %s; significant after false-discovery-rate"
                 + " control (q = %.3g).",
             capitalised(m.label()), f.segmentLabel(t.settings), m.lowerIsBetter() ? "rose" : "fell",
-            format(m, trend.reference().value()), format(m, f.value()), trend.delta(),
-            m.kind() == Metric.Kind.SHARE ? " percentage points" : " points", f.n(), f.spanLabel(), versus,
-            trend.qValue()));
+            format(m, trend.reference().value()), format(m, f.value()), change(m, trend.delta()), f.n(),
+            f.spanLabel(), versus, trend.qValue()));
   }
 
   /** Shares in percent, means of 1-7 scales with two decimals, NPS and the index with one. */
   static String format(Metric m, double value) {
-    return switch (m.kind()) {
-      case SHARE -> String.format(Locale.ROOT, "%.1f%%", value);
-      case NPS -> String.format(Locale.ROOT, "%.1f", value);
-      case MEAN -> String.format(Locale.ROOT, m.name().equals(Settings.SATISFACTION_INDEX) ? "%.1f" : "%.2f", value);
-    };
+    return String.format(Locale.ROOT, "%." + decimals(m) + "f" + (m.kind() == Metric.Kind.SHARE ? "%%" : ""), value);
+  }
+
+  /**
+   * A change, signed, with the figure's own decimals: a 1-7 mean that fell from 4.40 to 4.37
+   * changed by -0.03 points, not -0.0.
+   */
+  static String change(Metric m, double delta) {
+    return String.format(Locale.ROOT, "%+." + decimals(m) + "f", delta)
+        + (m.kind() == Metric.Kind.SHARE ? " percentage points" : " points");
+  }
+
+  private static int decimals(Metric m) {
+    return m.kind() == Metric.Kind.MEAN && !m.name().equals(Settings.SATISFACTION_INDEX) ? 2 : 1;
   }
 
   private static String interval(Figure f) {

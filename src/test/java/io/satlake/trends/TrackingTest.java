@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.satlake.config.Settings;
+import io.satlake.metrics.Metric;
 import io.satlake.metrics.ScoreStates;
 import io.satlake.metrics.SegmentScores;
 import io.satlake.testing.SharedSpark;
@@ -15,7 +16,9 @@ import java.sql.Date;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.commons.math3.distribution.TDistribution;
@@ -282,7 +285,7 @@ class TrackingTest {
     Alerts.Alert decline = alerts.stream().filter(a -> a.type().equals("decline")
         && a.figure().metric().name().equals("dim_quality") && a.reference().equals("previous_period")
         && a.figure().segment().equals(Arrays.asList(null, null))).findFirst().orElseThrow();
-    assertTrue(decline.message().startsWith("Quality rating of overall fell from 5.00 to 4.00 (-1.0 points, n=40) in"
+    assertTrue(decline.message().startsWith("Quality rating of overall fell from 5.00 to 4.00 (-1.00 points, n=40) in"
         + " 2025-02 versus the previous month"), decline.message());
     assertTrue(alerts.stream().allMatch(a -> a.figure().n() >= 12));
     // one decline alert per segment and metric, though quality also fell against nothing else here
@@ -291,6 +294,17 @@ class TrackingTest {
         .distinct().count());
     assertFalse(alerts.stream().anyMatch(a -> a.type().equals("decline") && !a.reference().equals("previous_period")
         && !a.reference().equals("year_ago")));
+  }
+
+  @Test
+  void aChangeIsWrittenWithTheDecimalsOfItsFigure() {
+    Map<String, Metric> metrics = new HashMap<>();
+    Metric.all(settings).forEach(m -> metrics.put(m.name(), m));
+    // a 1-7 rating that fell from 4.40 to 4.37 is shown with its two decimals, as its levels are
+    assertEquals("-0.03 points", Alerts.change(metrics.get("dim_quality"), 4.37 - 4.40));
+    assertEquals("+1.2 points", Alerts.change(metrics.get("nps"), 1.24));
+    assertEquals("-2.5 percentage points", Alerts.change(metrics.get("csat"), -2.5));
+    assertEquals("-0.7 points", Alerts.change(metrics.get(Settings.SATISFACTION_INDEX), -0.66));
   }
 
   @Test
