@@ -107,10 +107,12 @@ class CommandLineTest {
     assertFails(2, "satlake.segments.combinations: [region, nowhere]",
         run("--set", "segments.combinations=[[region, nowhere]]"));
     assertFails(2, "'bad-name' is not a valid name", run("--set", "dimensions=[bad-name]"));
-    Outcome tracking = execute(run("--set", "trends.fdr-rate=1.5", "--set", "alerts.rules=[{metric=nps}]",
+    Outcome tracking = execute(run("--set", "trends.fdr-rate=1.5", "--set", "trends.fdr-family=segment",
+        "--set", "alerts.rules=[{metric=nps}]",
         "--set", "targets.items=[{metric=nps, bsae=3}]", "--set", "alerts.drop-comparisons=[last_week]"));
     assertEquals(2, tracking.code(), tracking.err());
     for (String expected : new String[] {"satlake.trends.fdr-rate: must be above 0 and below 1",
+        "satlake.trends.fdr-family: 'segment' is not one of comparison, run",
         "satlake.alerts.rules[0]: needs 'below' or 'above'", "satlake.targets.items[0].bsae: unknown key",
         "satlake.targets.items[0].base: must be set", "satlake.alerts.drop-comparisons: 'last_week' is not one of"}) {
       assertTrue(tracking.err().contains(expected), expected + " in: " + tracking.err());

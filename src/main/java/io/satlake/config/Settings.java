@@ -181,6 +181,7 @@ public record Settings(
       List<String> complaintCategories,
       boolean complaintShares,
       double fdrRate,
+      FdrFamily fdrFamily,
       int rollingPeriods,
       String targetsFile,
       List<Target> targets,
@@ -191,6 +192,12 @@ public record Settings(
       Severity dropSeverity,
       Severity targetSeverity,
       boolean exitOnCritical) {
+
+    /**
+     * The families Benjamini–Hochberg controls: one per comparison (previous_period, year_ago,
+     * vs_rest), or every test of the run as one.
+     */
+    public enum FdrFamily { COMPARISON, RUN }
 
     /** at_least: higher is the goal (NPS 45); at_most: lower is (complaint share 8%). */
     public enum Direction { AT_LEAST, AT_MOST }

@@ -438,7 +438,8 @@ public final class SettingsLoader {
     } catch (ConfigException e) {
       problems.add("satlake.alerts.exit-on-critical: must be true or false");
     }
-    return new Tracking(identifiers("satlake.complaints.categories"), complaintColumn, fdrRate, rolling,
+    return new Tracking(identifiers("satlake.complaints.categories"), complaintColumn, fdrRate,
+        enumValue("satlake.trends.fdr-family", Tracking.FdrFamily.class), rolling,
         optionalString("satlake.targets.file"), targets, intAtLeast("satlake.targets.trend-periods", 2),
         optionalString("satlake.benchmarks.file"), rules, comparisons,
         enumValue("satlake.alerts.drop-severity", Severity.class),

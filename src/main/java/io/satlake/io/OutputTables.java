@@ -159,7 +159,8 @@ public final class OutputTables {
         .add("statistic", DoubleType, "Test statistic (z or t) of value - reference_value")
         .add("df", DoubleType, "Welch-Satterthwaite degrees of freedom (welch_t only)")
         .add("p_value", DoubleType, "Two-sided p-value; NULL when not tested")
-        .add("q_value", DoubleType, "Benjamini-Hochberg adjusted p-value across all tests of the run")
+        .add("q_value", DoubleType,
+            "Benjamini-Hochberg adjusted p-value across the run's tests of the same comparison (trends.fdr-family)")
         .add("significant", BooleanType, "True when q_value <= trends.fdr-rate; NULL when not tested")
         .add("not_tested", StringType, "Why there is no test: 'small_n' (either side below min-n) or 'no_variance'")
         .build();

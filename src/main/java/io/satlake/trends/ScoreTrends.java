@@ -11,7 +11,9 @@ import java.sql.Date;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -20,8 +22,9 @@ import org.apache.spark.sql.SparkSession;
 /**
  * score_trends: every metric of every segment and period against the previous span, the same
  * span a year earlier and the segment's complement, each with its test; then Benjamini–Hochberg
- * over every test of the run. Built from the merged states only: a span is a sum of period
- * states, a complement is the overall state minus the segment's (never a total containing it).
+ * over each comparison's tests (or every test of the run, {@code trends.fdr-family}). Built
+ * from the merged states only: a span is a sum of period states, a complement is the overall
+ * state minus the segment's (never a total containing it).
  */
 public final class ScoreTrends {
   public static final String PREVIOUS_PERIOD = "previous_period";
@@ -113,7 +116,7 @@ public final class ScoreTrends {
         }
       }
     }
-    return controlFalseDiscoveries(trends);
+    return controlFalseDiscoveries(trends, t.settings.tracking().fdrFamily());
   }
 
   /** A comparison needs responses with the metric on both sides; below min-n it is kept but not tested. */
@@ -132,18 +135,25 @@ public final class ScoreTrends {
         testable ? null : "no_variance", Double.NaN));
   }
 
-  /** q-values over every tested comparison of the run: one family, as the alerts read them all. */
-  static List<Trend> controlFalseDiscoveries(List<Trend> trends) {
-    List<Integer> tested = new ArrayList<>();
+  /**
+   * q-values of the tested comparisons, by Benjamini–Hochberg within each family: all tests of one
+   * comparison (previous_period, year_ago, vs_rest) over every segment, span and metric, or every
+   * test of the run.
+   */
+  static List<Trend> controlFalseDiscoveries(List<Trend> trends, Settings.Tracking.FdrFamily family) {
+    Map<String, List<Integer>> families = new LinkedHashMap<>();
     for (int i = 0; i < trends.size(); i++) {
       if (trends.get(i).test() != null) {
-        tested.add(i);
+        String key = family == Settings.Tracking.FdrFamily.RUN ? "" : trends.get(i).comparison();
+        families.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
       }
     }
-    double[] q = Stats.benjaminiHochberg(tested.stream().mapToDouble(i -> trends.get(i).test().pValue()).toArray());
     List<Trend> adjusted = new ArrayList<>(trends);
-    for (int j = 0; j < tested.size(); j++) {
-      adjusted.set(tested.get(j), trends.get(tested.get(j)).withQ(q[j]));
+    for (List<Integer> tested : families.values()) {
+      double[] q = Stats.benjaminiHochberg(tested.stream().mapToDouble(i -> trends.get(i).test().pValue()).toArray());
+      for (int j = 0; j < tested.size(); j++) {
+        adjusted.set(tested.get(j), trends.get(tested.get(j)).withQ(q[j]));
+      }
     }
     return adjusted;
   }

@@ -9,6 +9,7 @@ import io.satlake.config.Settings;
 import io.satlake.metrics.Metric;
 import io.satlake.metrics.ScoreStates;
 import io.satlake.metrics.SegmentScores;
+import io.satlake.metrics.Stats;
 import io.satlake.testing.SharedSpark;
 import io.satlake.testing.TestInputs;
 import java.nio.file.Path;
@@ -294,6 +295,41 @@ class TrackingTest {
         .distinct().count());
     assertFalse(alerts.stream().anyMatch(a -> a.type().equals("decline") && !a.reference().equals("previous_period")
         && !a.reference().equals("year_ago")));
+  }
+
+  @Test
+  void eachComparisonIsItsOwnFamilyUnlessTheRunIsOne() {
+    // four real differences from the rest and two changes between periods, one of them p = 0.06
+    List<ScoreTrends.Trend> trends = new ArrayList<>();
+    for (double p : new double[] {1e-4, 2e-4, 3e-4, 4e-4}) {
+      trends.add(tested(ScoreTrends.VS_REST, p));
+    }
+    trends.add(tested(ScoreTrends.PREVIOUS_PERIOD, 0.06));
+    trends.add(tested(ScoreTrends.PREVIOUS_PERIOD, 0.5));
+    trends.add(new ScoreTrends.Trend(null, ScoreTrends.PREVIOUS_PERIOD, null, null, null, null, "small_n", Double.NaN));
+
+    List<ScoreTrends.Trend> byComparison =
+        ScoreTrends.controlFalseDiscoveries(trends, Settings.Tracking.FdrFamily.COMPARISON);
+    // previous_period, m = 2: q = min over j >= i of m p(j) / j
+    assertEquals(Math.min(2 * 0.06 / 1, 2 * 0.5 / 2), byComparison.get(4).qValue(), 1e-15);
+    assertEquals(2 * 0.5 / 2, byComparison.get(5).qValue(), 1e-15);
+    assertFalse(byComparison.get(4).significant(0.10));
+    // vs_rest, m = 4: every m p(i) / i is 4e-4
+    for (int i = 0; i < 4; i++) {
+      assertEquals(4e-4, byComparison.get(i).qValue(), 1e-15);
+    }
+    assertTrue(Double.isNaN(byComparison.get(6).qValue())); // untested: no q
+
+    // one family of m = 6: the four tiny p-values take ranks 1-4, so p = 0.06 is held to 5/6 of 0.10
+    List<ScoreTrends.Trend> oneFamily = ScoreTrends.controlFalseDiscoveries(trends, Settings.Tracking.FdrFamily.RUN);
+    assertEquals(Math.min(6 * 0.06 / 5, 6 * 0.5 / 6), oneFamily.get(4).qValue(), 1e-15);
+    assertTrue(oneFamily.get(4).significant(0.10));
+    assertEquals(6 * 4e-4 / 4, oneFamily.get(0).qValue(), 1e-15);
+  }
+
+  private static ScoreTrends.Trend tested(String comparison, double p) {
+    return new ScoreTrends.Trend(null, comparison, null, null, null, new Stats.DifferenceTest("z", 0, Double.NaN, p),
+        null, Double.NaN);
   }
 
   @Test
