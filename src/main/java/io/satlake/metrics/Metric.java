@@ -73,6 +73,17 @@ public record Metric(String name, Kind kind, boolean lowerIsBetter, String label
     };
   }
 
+  /** {@code value} moved into the metric's scale: NPS −100..100, shares and the index 0..100, ratings 1..7. */
+  public double withinScale(double value) {
+    double low = switch (source) {
+      case NPS -> -100;
+      case MEAN_SCORE -> 1;
+      case CSAT, COMPLAINTS, CATEGORY, INDEX -> 0;
+    };
+    double high = source == Source.MEAN_SCORE ? 7 : 100;
+    return Math.max(low, Math.min(high, value));
+  }
+
   /** True when {@code value} is worse than {@code reference} in this metric's direction. */
   public boolean worse(double value, double reference) {
     return lowerIsBetter ? value > reference : value < reference;

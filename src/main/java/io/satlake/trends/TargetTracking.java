@@ -26,9 +26,10 @@ import org.apache.spark.sql.SparkSession;
  * (≥ for at_least, ≤ for at_most); otherwise {@code on_track} when the due date is on or after
  * the run date and the projected value meets the base target, else {@code off_track}. The
  * projection is value + slope × the number of periods from the current period to the due
- * date's period, with slope the least-squares slope of the segment's unsuppressed one-period
- * values over the trailing targets.trend-periods periods (needs at least 3; without a slope
- * the projection is the value itself, so the target is off_track). No due date: off_track.
+ * date's period, kept within the metric's scale, with slope the least-squares slope of the
+ * segment's unsuppressed one-period values over the trailing targets.trend-periods periods
+ * (needs at least 3; without a slope the projection is the value itself, so the target is
+ * off_track). No due date: off_track.
  */
 public final class TargetTracking {
   private TargetTracking() {}
@@ -129,7 +130,8 @@ public final class TargetTracking {
       for (LocalDate p = t.currentPeriod; p.isBefore(t.states.periodOf(target.due())); p = t.states.shift(p, 1)) {
         periodsToDue++;
       }
-      projected = value + slope * periodsToDue;
+      // a straight line leaves the scale sooner or later: an NPS is not projected to -180
+      projected = current.metric().withinScale(value + slope * periodsToDue);
     }
     String status;
     if (target.stretch() != null && meets(value, target.stretch(), direction)) {

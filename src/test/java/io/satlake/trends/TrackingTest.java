@@ -257,6 +257,28 @@ class TrackingTest {
   }
 
   @Test
+  void aProjectionStaysWithinTheMetricsScale() {
+    // quality 4, rising by 1 a period: ten periods (Mar..Dec) to a December due date make 14 on a 1-7 scale
+    Settings.Tracking.Target far = new Settings.Tracking.Target("dim_quality", "", 6.5, null,
+        LocalDate.of(2025, 12, 31), null, "test");
+    TargetTracking.Status status = TargetTracking.status(tracker, far, Settings.Tracking.Direction.AT_LEAST,
+        target(2).current());
+    assertEquals(1.0, status.slope(), 1e-9);
+    assertEquals(7.0, status.projected(), 1e-9);
+    assertEquals("on_track", status.status());
+
+    Map<String, Metric> metrics = new HashMap<>();
+    Metric.all(settings).forEach(m -> metrics.put(m.name(), m));
+    assertEquals(-100.0, metrics.get("nps").withinScale(-180));
+    assertEquals(100.0, metrics.get("csat").withinScale(112.5));
+    assertEquals(0.0, metrics.get("csat").withinScale(-3));
+    assertEquals(1.0, metrics.get("ces").withinScale(0.4));
+    assertEquals(100.0, metrics.get(Settings.SATISFACTION_INDEX).withinScale(130));
+    assertEquals(0.0, metrics.get(Metric.COMPLAINT_SHARE).withinScale(-8));
+    assertEquals(42.5, metrics.get("nps").withinScale(42.5)); // within: unchanged
+  }
+
+  @Test
   void theTargetGapIsSignificantWhenTheIntervalExcludesTheTarget() {
     Row row = TargetTracking.table(List.of(target(2)), settings, RUN_DATE, "run-t").first();
     // Feb quality: mean 4, sd sqrt(40/39), t table 0.975 at 39 df = 2.02269092: about 3.68 .. 4.32
