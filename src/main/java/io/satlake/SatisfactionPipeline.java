@@ -41,6 +41,7 @@ import io.satlake.trends.TargetTracking;
 import io.satlake.trends.Tracker;
 import java.sql.Date;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -118,7 +119,7 @@ public final class SatisfactionPipeline {
     // classify runs a job of its own (the repeated customer ids), so it is timed as well
     Dataset<Row> crm = clock.time("validate_crm",
         () -> CrmValidator.classify(rawCrm, settings, crmSegments).persist(StorageLevel.MEMORY_AND_DISK()),
-        c -> "repeated customer ids found");
+        c -> "repeated customer ids looked up");
     Scratch scratch = new Scratch(spark, settings, runId);
     try {
       Counts crmCounts = clock.time("validate_crm", () -> counts(crm, lit(false), lit(false)).counts(),
@@ -189,15 +190,22 @@ public final class SatisfactionPipeline {
       }, written -> written.entrySet().stream()
           .map(e -> String.format(Locale.ROOT, "%s %,d", e.getKey(), e.getValue())).collect(joining(", ")) + " rows");
       if (settings.bi().viewsDatabase() != null) {
-        List<TableSpec> viewed = new java.util.ArrayList<>(outputs.keySet());
+        List<TableSpec> viewed = new ArrayList<>(outputs.keySet());
         viewed.add(OutputTables.RUN);
         clock.time("bi_views", () -> sink.refreshViews(viewed, settings.bi().viewsDatabase()));
       }
       outputs.keySet().forEach(spec -> locations.put(spec.name(), sink.location(spec.name())));
       locations.put(OutputTables.RUN_LOG, sink.location(OutputTables.RUN_LOG));
+      List<String> warnings = new ArrayList<>();
+      if (responseCounts.inWindow() == 0) {
+        // the run succeeds (its tables say so for the date), but an orchestrator should see why they are empty
+        warnings.add("no accepted responses in the window " + window + ": this run date's score, driver and trend"
+            + " tables are empty");
+      }
+      warnings.addAll(importance.warnings());
       return new RunResult(runId, runDate, window, responseCounts.counts(), crmCounts, responseCounts.inWindow(),
           responseCounts.unmatched(), scores, correlations, alertRows, Alerts.anyCritical(alerts), locations,
-          importance.warnings());
+          warnings);
     } finally {
       scratch.close();
       crm.unpersist();
@@ -207,10 +215,6 @@ public final class SatisfactionPipeline {
   private static String rowCounts(String what, Counts c) {
     return String.format(Locale.ROOT, "%s read %,d = accepted %,d + rejected %,d", what, c.read(), c.accepted(),
         c.rejected());
-  }
-
-  private static String rows(long n) {
-    return String.format(Locale.ROOT, "%,d rows", n);
   }
 
   private static Column inWindow(DateRange window) {

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -161,6 +162,21 @@ class CommandLineTest {
     assertFails(3, "a CSV file's header differs from the first file's",
         npsAndRegionOnly("--set", "inputs.responses.path=" + folder, "--set", "database=satlake_mixed_headers"));
     assertEquals("failed", SharedSpark.spark().table("satlake_mixed_headers.run_log").first().getAs("status"));
+  }
+
+  @Test
+  void aWindowWithNoResponsesSucceedsWithAWarning() {
+    // the one response (2025-01-01) is before the last 7 days of the run date 2025-01-31
+    Outcome o = execute(npsAndRegionOnly("--set", "database=satlake_empty_window", "--set", "window.mode=trailing",
+        "--set", "window.trailing-days=7"));
+    assertEquals(0, o.code(), o.err());
+    String warning = "no accepted responses in the window 2025-01-25 .. 2025-01-31: this run date's score, driver"
+        + " and trend tables are empty";
+    assertTrue(o.out().contains("  analysed (in window) 0; customer not in CRM 0\n"), o.out());
+    assertTrue(o.out().contains("    " + warning + "\n"), o.out());
+    org.apache.spark.sql.Row logged = SharedSpark.spark().table("satlake_empty_window.run_log").first();
+    assertEquals("succeeded", logged.getAs("status"));
+    assertEquals(List.of(warning), logged.getList(logged.fieldIndex("warnings")));
   }
 
   @Test

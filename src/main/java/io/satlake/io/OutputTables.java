@@ -440,7 +440,8 @@ public final class OutputTables {
       .add("crm_rejected", LongType, "CRM rows rejected (rows in rejected_responses with source 'crm')")
       .add("crm_rejected_by_reason", DataTypes.createMapType(StringType, LongType), "Rejected CRM rows per reason code")
       .add("stage_seconds", DataTypes.createMapType(StringType, DoubleType), "Wall time per stage, seconds")
-      .add("warnings", DataTypes.createArrayType(StringType), "Warnings of the run, e.g. collinear drivers in driver_importance")
+      .add("warnings", DataTypes.createArrayType(StringType),
+          "Warnings of the run, e.g. no accepted responses in the window, collinear drivers in driver_importance")
       .add("config_hash", StringType, "SHA-256 prefix of the effective satlake configuration")
       .add("version", StringType, "satlake version")
       .build();

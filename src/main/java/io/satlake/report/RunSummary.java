@@ -12,6 +12,9 @@ import org.apache.spark.sql.Row;
 
 /** The short report printed after a run: reconciliation, headline scores, extremes, drivers. */
 public final class RunSummary {
+  /** After a heading with nothing under it: every figure is withheld or has no answers. */
+  private static final String NONE_SHOWN = " none (no figure with n at or above the minimum)";
+
   private RunSummary() {}
 
   public static void print(RunResult r, int minN, PrintStream out) {
@@ -27,7 +30,9 @@ public final class RunSummary {
 
     Dataset<Row> window = r.segmentScores().filter(col("period_grain").equalTo("window"));
     List<Row> overall = window.filter(col("segment_key").equalTo("overall")).collectAsList();
-    if (!overall.isEmpty()) {
+    if (overall.isEmpty()) {
+      out.println("  overall: no accepted responses in the window");
+    } else {
       Row o = overall.get(0);
       out.println("  overall:");
       out.println("    NPS  " + figure(o, "nps", 1));
@@ -40,15 +45,17 @@ public final class RunSummary {
         "best segments by NPS", ranked.orderBy(col("nps").desc()),
         "worst segments by NPS", ranked.orderBy(col("nps").asc())).entrySet().stream()
         .sorted(Map.Entry.comparingByKey()).toList()) {
-      out.println("  " + e.getKey() + ":");
-      for (Row s : e.getValue().limit(3).collectAsList()) {
+      List<Row> segments = e.getValue().limit(3).collectAsList();
+      out.println("  " + e.getKey() + ":" + (segments.isEmpty() ? NONE_SHOWN : ""));
+      for (Row s : segments) {
         out.printf(Locale.ROOT, "    %-40s %s%n", segmentLabel(s), figure(s, "nps", 1));
       }
     }
-    out.println("  strongest drivers of NPS (Pearson r, overall):");
-    for (Row d : r.driverCorrelations().filter(col("segment_key").equalTo("overall").and(col("target").equalTo("nps"))
-        .and(col("method").equalTo("pearson")).and(col("r").isNotNull())).orderBy(abs(col("r")).desc()).limit(5)
-        .collectAsList()) {
+    List<Row> drivers = r.driverCorrelations().filter(col("segment_key").equalTo("overall")
+        .and(col("target").equalTo("nps")).and(col("method").equalTo("pearson")).and(col("r").isNotNull()))
+        .orderBy(abs(col("r")).desc()).limit(5).collectAsList();
+    out.println("  strongest drivers of NPS (Pearson r, overall):" + (drivers.isEmpty() ? NONE_SHOWN : ""));
+    for (Row d : drivers) {
       out.printf(Locale.ROOT, "    %-28s r = %+.3f [%+.3f, %+.3f] n=%,d%n", d.getAs("driver"), d.<Double>getAs("r"),
           d.<Double>getAs("ci_low"), d.<Double>getAs("ci_high"), d.<Long>getAs("n"));
     }

@@ -64,6 +64,31 @@ class RunSummaryTest {
     assertTrue(lines.contains("    [warning] NPS fell"), lines.toString());
   }
 
+  @Test
+  void aRunWithNothingInItsWindowSaysSoUnderEachHeading() {
+    Dataset<Row> scores = SharedSpark.spark().sql("SELECT * FROM VALUES ('window', 'region', 'east', 1.0D, 12L)"
+        + " AS t(period_grain, segment_key, region, nps, nps_n) WHERE false");
+    Dataset<Row> correlations = SharedSpark.spark().sql("SELECT * FROM VALUES ('overall', 'nps', 'pearson', 'x', 0.5D,"
+        + " 0.4D, 0.6D, 40L) AS t(segment_key, target, method, driver, r, ci_low, ci_high, n) WHERE false");
+    Dataset<Row> alerts = SharedSpark.spark().sql("SELECT 'warning' AS severity, 'x' AS message WHERE false");
+    RunResult result = new RunResult("run-1", LocalDate.of(2025, 12, 31), new DateRange(null, LocalDate.of(2025, 12, 31)),
+        new RunResult.Counts(2, 0, Map.of("NO_SCORES", 2L)), new RunResult.Counts(5, 5, Map.of()), 0, 0, scores,
+        correlations, alerts, false, Map.of(), List.of("no accepted responses in the window"));
+
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    RunSummary.print(result, 30, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    List<String> lines = List.of(bytes.toString(StandardCharsets.UTF_8).split("\n"));
+
+    assertTrue(lines.contains("  overall: no accepted responses in the window"), lines.toString());
+    String none = " none (no figure with n at or above the minimum)";
+    assertTrue(lines.contains("  best segments by NPS:" + none), lines.toString());
+    assertTrue(lines.contains("  worst segments by NPS:" + none), lines.toString());
+    assertTrue(lines.contains("  strongest drivers of NPS (Pearson r, overall):" + none), lines.toString());
+    int warnings = lines.indexOf("  warnings (also in run_log.warnings):");
+    assertEquals("    no accepted responses in the window", lines.get(warnings + 1));
+    assertTrue(lines.contains("  alerts: 0"), lines.toString());
+  }
+
   /** A ranked segment's line: its label in a 40-wide column, then the figure. */
   private static String segment(String label, String figure) {
     return String.format("    %-40s %s", label, figure);
