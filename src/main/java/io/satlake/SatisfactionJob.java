@@ -206,6 +206,11 @@ public final class SatisfactionJob {
     }
     a.noPositional();
     LocalDate runDate = a.date("run-date", DEMO_RUN_DATE);
+    long responses = a.longOption("responses", 20_000);
+    long customers = a.longOption("customers", 2_000);
+    if (responses < 1 || customers < 1) { // checked even when the sample exists, so a mistake is never silent
+      throw SatlakeException.usage("--responses and --customers must be at least 1");
+    }
     Map<String, String> overrides = new java.util.LinkedHashMap<>(a.overrides());
     overrides.put("inputs.responses.path", DEMO_DATA + "/responses");
     overrides.put("inputs.responses.format", "csv");
@@ -216,9 +221,8 @@ public final class SatisfactionJob {
     SparkSession spark = SparkSessions.create(settings);
     if (!new File(DEMO_DATA, "responses").isDirectory() || !new File(DEMO_DATA, "crm").isDirectory()) {
       long started = System.nanoTime();
-      SampleDataGenerator.Summary s = SampleDataGenerator.generate(spark, new SampleDataGenerator.Options(
-          a.longOption("responses", 20_000), a.longOption("customers", 2_000), DEMO_DATA,
-          SampleDataGenerator.Format.CSV, 42));
+      SampleDataGenerator.Summary s = SampleDataGenerator.generate(spark,
+          new SampleDataGenerator.Options(responses, customers, DEMO_DATA, SampleDataGenerator.Format.CSV, 42));
       out.printf(Locale.ROOT, "generated %,d sample responses and %,d customers into %s (%.1f s)%n",
           s.goodResponses(), s.customers(), DEMO_DATA, (System.nanoTime() - started) / 1e9);
     }

@@ -88,6 +88,7 @@ class CommandLineTest {
     assertFails(2, "config file not found", "run", "--run-date", "2025-01-01", "--config", "/no/such.conf");
     assertFails(2, "--responses and --customers are required", "generate", "--out", dir.toString());
     assertFails(2, "unknown option --set", "generate", "--set", "min-n=3");
+    assertFails(2, "satlake demo: --responses and --customers must be at least 1", "demo", "--customers", "0");
     assertFails(2, "--run-date must be a calendar date YYYY-MM-DD, got 'x'", "run", "--run-date=x");
     assertFails(2, "satlake.min-n: must be at least 1", "run", "--run-date=2025-01-01", "--set=min-n=0");
     assertFails(2, "--format must be csv or parquet", "generate", "--responses", "5", "--customers", "2",
