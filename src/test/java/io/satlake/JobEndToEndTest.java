@@ -9,6 +9,7 @@ import io.satlake.config.SettingsLoader;
 import io.satlake.io.OutputTables;
 import io.satlake.report.RunResult;
 import io.satlake.sample.SampleDataGenerator;
+import io.satlake.testing.NotebookQueries;
 import io.satlake.testing.SharedSpark;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -215,5 +216,51 @@ class JobEndToEndTest {
           java.util.Arrays.stream(minValues.schema().fieldNames()).sorted().toList(), json);
       assertTrue(parsed.<Long>getAs("numRecords") > 0);
     }
+  }
+
+  @Test
+  void theNotebooksQueriesReadTheLatestSucceededRun() throws Exception {
+    List<String> queries = NotebookQueries.of(Path.of("notebooks/reading-a-run.ipynb"));
+    assertEquals(9, queries.size());
+    // Which date: the latest whose last run succeeded. 2025-12-31's rerun failed half way, so
+    // its tables may mix two runs; 2025-12-30 is the one to read.
+    spark.sql("CREATE DATABASE notebook_runs LOCATION '" + dir.resolve("notebook_runs").toUri() + "'");
+    spark.sql("CREATE TABLE notebook_runs.run_log USING parquet AS SELECT * FROM VALUES"
+        + " (DATE'2025-12-29', 'failed', TIMESTAMP'2025-12-29 02:00:00'),"
+        + " (DATE'2025-12-29', 'succeeded', TIMESTAMP'2025-12-29 03:00:00'),"
+        + " (DATE'2025-12-30', 'succeeded', TIMESTAMP'2025-12-30 02:00:00'),"
+        + " (DATE'2025-12-31', 'succeeded', TIMESTAMP'2025-12-31 02:00:00'),"
+        + " (DATE'2025-12-31', 'failed', TIMESTAMP'2025-12-31 09:00:00')"
+        + " AS t(run_date, status, started_at)");
+    assertEquals(java.sql.Date.valueOf("2025-12-30"),
+        spark.sql(NotebookQueries.fill(queries.get(0), Map.of("database", "notebook_runs"))).first().getDate(0));
+    // this class's runs all succeeded: December (run again) is the latest
+    assertEquals(java.sql.Date.valueOf(DECEMBER),
+        spark.sql(NotebookQueries.fill(queries.get(0), Map.of("database", DB))).first().getDate(0));
+
+    List<String> columns = List.of(spark.table(DB + ".segment_scores").columns());
+    String dimensions = String.join(", ",
+        columns.subList(columns.indexOf("segment_key") + 1, columns.indexOf("period_grain")));
+    Map<String, String> parameters = Map.of("database", DB, "run_date", DECEMBER.toString(), "dimensions", dimensions);
+    List<List<Row>> results = new java.util.ArrayList<>();
+    for (String query : queries.subList(1, queries.size())) {
+      results.add(spark.sql(NotebookQueries.fill(query, parameters)).collectAsList());
+    }
+    Row run = results.get(0).get(0);
+    assertEquals(first.responses().read(), run.<Long>getAs("responses_read"));
+    long rejected = run.<Long>getAs("responses_rejected") + run.<Long>getAs("crm_rejected");
+    assertEquals(rejected, results.get(1).stream().mapToLong(r -> r.getLong(2)).sum());
+    long months = spark.sql("SELECT count(DISTINCT period_start) FROM " + DB + ".response_facts"
+        + " WHERE run_date = DATE'" + DECEMBER + "'").first().getLong(0);
+    assertEquals(months, results.get(2).size());
+    for (List<Row> trends : results.subList(3, 5)) {
+      trends.forEach(t -> assertTrue(t.<Double>getAs("q_value") <= settings.tracking().fdrRate(), t.toString()));
+    }
+    assertEquals(rowsFor(OutputTables.ALERTS, DECEMBER), results.get(5).size());
+    assertEquals(rowsFor(OutputTables.TARGET_TRACKING, DECEMBER), results.get(6).size());
+    long npsDrivers = spark.table(DB + ".driver_importance").filter("run_date = DATE'" + DECEMBER + "'"
+        + " AND segment_key = 'overall' AND target = 'nps'").count();
+    assertTrue(npsDrivers > 0);
+    assertEquals(npsDrivers, results.get(7).size());
   }
 }
