@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.satlake.config.Settings;
 import io.satlake.config.SettingsLoader;
+import io.satlake.io.DeltaSink;
 import io.satlake.io.OutputTables;
 import io.satlake.report.RunResult;
 import io.satlake.sample.SampleDataGenerator;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -219,25 +221,37 @@ class JobEndToEndTest {
   }
 
   @Test
-  void theNotebooksQueriesReadTheLatestSucceededRun() throws Exception {
-    List<String> queries = NotebookQueries.of(Path.of("notebooks/reading-a-run.ipynb"));
-    assertEquals(9, queries.size());
-    // Which date: the latest whose last run succeeded. 2025-12-31's rerun failed half way, so
-    // its tables may mix two runs; 2025-12-30 is the one to read.
-    spark.sql("CREATE DATABASE notebook_runs LOCATION '" + dir.resolve("notebook_runs").toUri() + "'");
-    spark.sql("CREATE TABLE notebook_runs.run_log USING parquet AS SELECT * FROM VALUES"
-        + " (DATE'2025-12-29', 'failed', TIMESTAMP'2025-12-29 02:00:00'),"
-        + " (DATE'2025-12-29', 'succeeded', TIMESTAMP'2025-12-29 03:00:00'),"
-        + " (DATE'2025-12-30', 'succeeded', TIMESTAMP'2025-12-30 02:00:00'),"
-        + " (DATE'2025-12-31', 'succeeded', TIMESTAMP'2025-12-31 02:00:00'),"
-        + " (DATE'2025-12-31', 'failed', TIMESTAMP'2025-12-31 09:00:00')"
-        + " AS t(run_date, status, started_at)");
+  void theRunDateToReadIsTheLatestWhoseLastRunSucceeded() throws Exception {
+    // 2025-12-31's rerun failed half way, so its tables may mix two runs; 2025-12-30 is the one to read
+    spark.sql("CREATE DATABASE handmade_runs LOCATION '" + dir.resolve("handmade_runs").toUri() + "'");
+    spark.sql("CREATE TABLE handmade_runs.run_log USING parquet AS SELECT * FROM VALUES"
+        + " ('r29a', DATE'2025-12-29', 'failed', TIMESTAMP'2025-12-29 02:00:00'),"
+        + " ('r29b', DATE'2025-12-29', 'succeeded', TIMESTAMP'2025-12-29 03:00:00'),"
+        + " ('r30', DATE'2025-12-30', 'succeeded', TIMESTAMP'2025-12-30 02:00:00'),"
+        + " ('r31a', DATE'2025-12-31', 'succeeded', TIMESTAMP'2025-12-31 02:00:00'),"
+        + " ('r31b', DATE'2025-12-31', 'failed', TIMESTAMP'2025-12-31 09:00:00')"
+        + " AS t(run_id, run_date, status, started_at)");
+    String notebookQuery = notebookQueries().get(0);
     assertEquals(java.sql.Date.valueOf("2025-12-30"),
-        spark.sql(NotebookQueries.fill(queries.get(0), Map.of("database", "notebook_runs"))).first().getDate(0));
-    // this class's runs all succeeded: December (run again) is the latest
-    assertEquals(java.sql.Date.valueOf(DECEMBER),
-        spark.sql(NotebookQueries.fill(queries.get(0), Map.of("database", DB))).first().getDate(0));
+        spark.sql(NotebookQueries.fill(notebookQuery, Map.of("database", "handmade_runs"))).first().getDate(0));
+    Settings handmade = SettingsLoader.load(null, Map.of("warehouse", dir.resolve("warehouse").toString(),
+        "database", "handmade_runs"));
+    new DeltaSink(spark, handmade).refreshViews(List.of(), "handmade_views");
+    assertEquals(List.of(RowFactory.create(java.sql.Date.valueOf("2025-12-30"), "r30")),
+        spark.table("handmade_views." + DeltaSink.LATEST_RUN_VIEW).collectAsList());
 
+    // this class's runs all succeeded: the December rerun is the latest
+    String lastRun = spark.table(DB + ".run_log").orderBy(org.apache.spark.sql.functions.col("started_at").desc())
+        .select("run_id").as(Encoders.STRING()).first();
+    assertEquals(List.of(RowFactory.create(java.sql.Date.valueOf(DECEMBER), lastRun)),
+        spark.table(settings.bi().viewsDatabase() + "." + DeltaSink.LATEST_RUN_VIEW).collectAsList());
+    assertEquals(java.sql.Date.valueOf(DECEMBER),
+        spark.sql(NotebookQueries.fill(notebookQuery, Map.of("database", DB))).first().getDate(0));
+  }
+
+  @Test
+  void theNotebooksQueriesReadTheRunsTables() throws Exception {
+    List<String> queries = notebookQueries();
     List<String> columns = List.of(spark.table(DB + ".segment_scores").columns());
     String dimensions = String.join(", ",
         columns.subList(columns.indexOf("segment_key") + 1, columns.indexOf("period_grain")));
@@ -262,5 +276,12 @@ class JobEndToEndTest {
         + " AND segment_key = 'overall' AND target = 'nps'").count();
     assertTrue(npsDrivers > 0);
     assertEquals(npsDrivers, results.get(7).size());
+  }
+
+  /** Its first query picks the run date; the others read that date's tables. */
+  private static List<String> notebookQueries() throws java.io.IOException {
+    List<String> queries = NotebookQueries.of(Path.of("notebooks/reading-a-run.ipynb"));
+    assertEquals(9, queries.size());
+    return queries;
   }
 }

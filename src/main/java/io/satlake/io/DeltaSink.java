@@ -6,6 +6,7 @@ import io.satlake.config.Identifiers;
 import io.satlake.config.Settings;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
@@ -26,6 +28,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.catalog.CatalogTable;
 import org.apache.spark.sql.catalyst.plans.logical.LocalRelation;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
 import scala.collection.JavaConverters;
 
 /**
@@ -137,11 +142,15 @@ public final class DeltaSink {
     }
   }
 
+  /** The view of {@link #refreshViews} that names the run date a reader should read. */
+  public static final String LATEST_RUN_VIEW = "latest_run";
+
   /**
    * (Re)creates one view per table in {@code viewsDatabase}, listing the table's current columns
    * (with their comments) explicitly. BI tools read columns through JDBC metadata, and the
    * metastore holds no columns for a Delta table (delta-io/delta#695); a view's are stored.
-   * Recreated after every run, so columns added by mergeSchema appear in the views too.
+   * Recreated after every run, so columns added by mergeSchema appear in the views too. Also
+   * {@link #LATEST_RUN_VIEW}: the latest run date whose last run succeeded.
    */
   public void refreshViews(List<TableSpec> specs, String viewsDatabase) {
     spark.sql("CREATE DATABASE IF NOT EXISTS " + Identifiers.quote(viewsDatabase)
@@ -152,7 +161,9 @@ public final class DeltaSink {
     // which could fail on a stale target)
     Map<String, CatalogTable> existingViews = new HashMap<>();
     Set<String> registeredViews = registeredNames(viewsDatabase);
-    List<String> viewed = specs.stream().map(spec -> lower(spec.name())).filter(registeredViews::contains).toList();
+    List<String> viewNames = new ArrayList<>(specs.stream().map(spec -> lower(spec.name())).toList());
+    viewNames.add(LATEST_RUN_VIEW);
+    List<String> viewed = viewNames.stream().filter(registeredViews::contains).toList();
     if (!viewed.isEmpty()) {
       JavaConverters.seqAsJavaList(spark.sessionState().catalog().externalCatalog()
           .getTablesByName(lower(viewsDatabase), JavaConverters.asScalaBuffer(viewed).toSeq()))
@@ -160,33 +171,52 @@ public final class DeltaSink {
     }
     for (TableSpec spec : specs) {
       ensureTable(spec);
-      List<String> declared = new ArrayList<>();
-      List<String> selected = new ArrayList<>();
-      List<String> wanted = new ArrayList<>();
       // the table's current schema from its Delta log (the metastore keeps none for a Delta table)
-      for (var field : spark.read().format("delta").load(location(spec.name())).schema().fields()) {
-        String comment = field.getComment().isDefined() ? field.getComment().get() : "";
-        declared.add(Identifiers.quote(field.name()) + " COMMENT '" + sqlString(comment) + "'");
-        selected.add(Identifiers.quote(field.name()));
-        wanted.add(field.name() + "\u0000" + comment);
-      }
-      String view = Identifiers.quote(viewsDatabase) + "." + Identifiers.quote(spec.name());
-      String query = "SELECT " + String.join(", ", selected) + " FROM " + qualifiedName(spec.name());
-      // Spark replaces a view by dropping and creating it: a BI query in between would fail. So an
-      // unchanged view (the nightly case) is left alone; only a new or changed one is (re)created.
-      CatalogTable existing = existingViews.get(lower(spec.name()));
-      if (existing != null) {
-        List<String> current = new ArrayList<>();
-        for (var field : existing.schema().fields()) {
-          current.add(field.name() + "\u0000" + (field.getComment().isDefined() ? field.getComment().get() : ""));
-        }
-        if (current.equals(wanted) && existing.viewText().isDefined() && existing.viewText().get().equals(query)) {
-          continue;
-        }
-      }
-      spark.sql("CREATE OR REPLACE VIEW " + view
-          + " (" + String.join(", ", declared) + ") COMMENT '" + sqlString(spec.comment()) + "' AS " + query);
+      StructField[] fields = spark.read().format("delta").load(location(spec.name())).schema().fields();
+      String query = "SELECT " + Arrays.stream(fields).map(f -> Identifiers.quote(f.name()))
+          .collect(Collectors.joining(", ")) + " FROM " + qualifiedName(spec.name());
+      replaceViewIfChanged(viewsDatabase, spec.name(), spec.comment(), fields, query,
+          existingViews.get(lower(spec.name())));
     }
+    // A run writes its tables as separate commits, so a run that failed half way may have replaced
+    // some of its date's tables and not others: max(run_date) of one table is not a safe choice.
+    String latestRun = "SELECT run_date, run_id FROM (SELECT run_date, max_by(status, started_at) AS status,"
+        + " max_by(run_id, started_at) AS run_id FROM " + qualifiedName(OutputTables.RUN_LOG) + " GROUP BY run_date)"
+        + " WHERE status = 'succeeded' ORDER BY run_date DESC LIMIT 1";
+    StructField[] latestRunFields = {
+        new StructField("run_date", DataTypes.DateType, true, Metadata.empty())
+            .withComment("The latest run date whose last run succeeded: the date to read from every table"),
+        new StructField("run_id", DataTypes.StringType, true, Metadata.empty())
+            .withComment("Id of that run (the run_id column of its rows)")};
+    replaceViewIfChanged(viewsDatabase, LATEST_RUN_VIEW, "The run date to read: the latest whose last run succeeded",
+        latestRunFields, latestRun, existingViews.get(LATEST_RUN_VIEW));
+  }
+
+  /**
+   * Spark replaces a view by dropping and creating it: a BI query in between would fail. So an
+   * unchanged view (the nightly case) is left alone; only a new or changed one is (re)created.
+   */
+  private void replaceViewIfChanged(String viewsDatabase, String name, String comment, StructField[] fields,
+      String query, CatalogTable existing) {
+    List<String> wanted = columnsWithComments(fields);
+    if (existing != null && columnsWithComments(existing.schema().fields()).equals(wanted)
+        && existing.viewText().isDefined() && existing.viewText().get().equals(query)) {
+      return;
+    }
+    List<String> declared = new ArrayList<>();
+    for (StructField field : fields) {
+      declared.add(Identifiers.quote(field.name()) + " COMMENT '" + sqlString(commentOf(field)) + "'");
+    }
+    spark.sql("CREATE OR REPLACE VIEW " + Identifiers.quote(viewsDatabase) + "." + Identifiers.quote(name)
+        + " (" + String.join(", ", declared) + ") COMMENT '" + sqlString(comment) + "' AS " + query);
+  }
+
+  private static List<String> columnsWithComments(StructField[] fields) {
+    return Arrays.stream(fields).map(f -> f.name() + "\u0000" + commentOf(f)).toList();
+  }
+
+  private static String commentOf(StructField field) {
+    return field.getComment().isDefined() ? field.getComment().get() : "";
   }
 
   /**

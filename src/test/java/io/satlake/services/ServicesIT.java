@@ -308,6 +308,12 @@ class ServicesIT {
       }
       assertTrue(columnsOf(meta, "response_facts").containsAll(List.of("run_date", "dim_quality", "visits",
           "satisfaction_index", "region", "channel")));
+      // the run date a dashboard should read, through the BI server as well
+      assertEquals(List.of("run_date", "run_id"), columnsOf(meta, "latest_run"));
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM satlake_bi.latest_run")) {
+        assertTrue(rs.next());
+        assertEquals(1, rs.getLong(1));
+      }
     }
   }
 
