@@ -59,7 +59,7 @@ public record Settings(
 
   /** The survey-response source and where each canonical field lives in it. */
   public record ResponsesInput(String path, SourceFormat format, Map<String, String> columns,
-      Map<String, String> dimensionColumns, String dateFormat, boolean csvMultiLine) {
+      Map<String, String> dimensionColumns, String dateFormat, boolean csvMultiLine, CsvDialect csv) {
 
     /** The source column of a canonical field or a dimension (by its name). */
     public String sourceColumn(String canonical) {
@@ -67,7 +67,17 @@ public record Settings(
     }
   }
 
-  public record CrmInput(String path, SourceFormat format, String customerIdColumn, int broadcastMaxMb) {}
+  public record CrmInput(String path, SourceFormat format, String customerIdColumn, int broadcastMaxMb,
+      CsvDialect csv) {}
+
+  /**
+   * How a CSV source is written: its field delimiter (one character) and its character encoding,
+   * which must be ASCII-compatible (records are split at line-break bytes before decoding).
+   */
+  public record CsvDialect(String delimiter, String encoding) {
+    /** RFC 4180 in UTF-8: the reference files (targets, benchmarks) and the inputs' default. */
+    public static final CsvDialect RFC_4180 = new CsvDialect(",", "UTF-8");
+  }
 
   public record Segments(List<String> dimensions, List<List<String>> combinations,
       List<String> correlationLevels) {

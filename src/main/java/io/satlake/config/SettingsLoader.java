@@ -14,6 +14,7 @@ import io.satlake.SatlakeException;
 import io.satlake.config.Settings.Bi;
 import io.satlake.config.Settings.Catalog;
 import io.satlake.config.Settings.CrmInput;
+import io.satlake.config.Settings.CsvDialect;
 import io.satlake.config.Settings.Importance;
 import io.satlake.config.Settings.Range;
 import io.satlake.config.Settings.JdbcInput;
@@ -34,12 +35,14 @@ import io.satlake.config.Settings.Weighting;
 import io.satlake.config.Settings.Window;
 import io.satlake.config.Settings.WindowMode;
 import java.io.File;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -144,12 +147,14 @@ public final class SettingsLoader {
         columnMap("satlake.inputs.responses.columns"),
         columnMap("satlake.inputs.responses.dimension-columns"),
         string("satlake.inputs.responses.date-format"),
-        bool("satlake.inputs.responses.csv-multi-line"));
+        bool("satlake.inputs.responses.csv-multi-line"),
+        csvDialect("satlake.inputs.responses"));
     CrmInput crm = new CrmInput(
         optionalString("satlake.inputs.crm.path"),
         enumValue("satlake.inputs.crm.format", SourceFormat.class),
         identifier("satlake.inputs.crm.customer-id-column"),
-        intAtLeast("satlake.inputs.crm.broadcast-max-mb", 0));
+        intAtLeast("satlake.inputs.crm.broadcast-max-mb", 0),
+        csvDialect("satlake.inputs.crm"));
     List<String> dimensions = identifiers("satlake.dimensions");
     List<String> behaviour = identifiers("satlake.behaviour-drivers");
     Map<String, String> dimensionSources = new LinkedHashMap<>();
@@ -202,7 +207,7 @@ public final class SettingsLoader {
     }
     return new Settings(
         new ResponsesInput(responses.path(), responses.format(), responses.columns(), dimensionSources,
-            responses.dateFormat(), responses.csvMultiLine()),
+            responses.dateFormat(), responses.csvMultiLine(), responses.csv()),
         crm, dimensions, indexWeights, behaviour, segments, window, grain, minN, rankBins, policy, duplicatesBroadcastMaxIds, warehouse, database, scratchDir,
         spark,
         weighting, crmJdbc, bi, customers, tracking, hash(config.getConfig(ROOT)), importance);
@@ -663,6 +668,29 @@ public final class SettingsLoader {
       problems.add(path + ": must be a string");
       return null;
     }
+  }
+
+  /** The CSV delimiter and encoding of an input ({@code input}.csv-delimiter, .csv-encoding). */
+  private CsvDialect csvDialect(String input) {
+    String delimiter = optionalString(input + ".csv-delimiter");
+    if (delimiter == null || delimiter.length() != 1 || "\"\r\n".contains(delimiter)) {
+      problems.add(input + ".csv-delimiter: must be one character other than a quote or a line break, e.g. \";\""
+          + " or \"\\t\" (is " + (delimiter == null ? "not set" : "'" + delimiter + "'") + ")");
+    }
+    String encoding = optionalString(input + ".csv-encoding");
+    try {
+      // Records are split at line-break bytes before they are decoded: the encoding must write
+      // line breaks, quotes and the common delimiters as ASCII does (UTF-16 and UTF-32 do not).
+      String ascii = "\r\n\",;\t|";
+      if (!Arrays.equals(ascii.getBytes(Charset.forName(encoding)), ascii.getBytes(StandardCharsets.US_ASCII))) {
+        problems.add(input + ".csv-encoding: '" + encoding + "' does not write line breaks as ASCII does; convert"
+            + " the files to UTF-8 (or another ASCII-compatible encoding)");
+      }
+    } catch (IllegalArgumentException e) { // also a null name
+      problems.add(input + ".csv-encoding: '" + encoding + "' is not a character set this JVM knows, e.g. UTF-8,"
+          + " windows-1252, GB18030, Shift_JIS");
+    }
+    return new CsvDialect(delimiter, encoding);
   }
 
   private String identifier(String path) {

@@ -40,6 +40,8 @@ import scala.collection.JavaConverters;
  * the old or the new version of a date.
  */
 public final class DeltaSink {
+  /** The view of {@link #refreshViews} that names the run date a reader should read. */
+  public static final String LATEST_RUN_VIEW = "latest_run";
   /** Rows per file for {@link #gathered}: a rejected row with its raw record takes a few hundred bytes. */
   static final long ROWS_PER_FILE = 1_000_000;
   /** Spark's size estimate of the driver's rows that one task carries, at most (its warning is at 1 MiB). */
@@ -141,9 +143,6 @@ public final class DeltaSink {
       }
     }
   }
-
-  /** The view of {@link #refreshViews} that names the run date a reader should read. */
-  public static final String LATEST_RUN_VIEW = "latest_run";
 
   /**
    * (Re)creates one view per table in {@code viewsDatabase}, listing the table's current columns

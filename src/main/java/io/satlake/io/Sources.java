@@ -55,7 +55,7 @@ public final class Sources {
   public static RawResponses responses(SparkSession spark, Settings settings) {
     Settings.ResponsesInput input = settings.responses();
     String key = "satlake.inputs.responses";
-    List<String> available = columnsOf(spark, input.path(), input.format(), key);
+    List<String> available = columnsOf(spark, input.path(), input.format(), input.csv(), key);
     Map<String, String> wanted = new LinkedHashMap<>(); // canonical -> source column
     for (String field : Settings.RESPONSE_FIELDS) {
       String source = input.columns().get(field);
@@ -90,7 +90,8 @@ public final class Sources {
         }
       });
     }
-    Dataset<Row> frame = read(spark, input.path(), input.format(), input.csvMultiLine(), available, wanted.values());
+    Dataset<Row> frame = read(spark, input.path(), input.format(), input.csv(), input.csvMultiLine(), available,
+        wanted.values());
     return new RawResponses(rawShape(frame, wanted), segmentColumns);
   }
 
@@ -158,7 +159,7 @@ public final class Sources {
     String key = "satlake.inputs.crm";
     boolean jdbc = input.format() == SourceFormat.JDBC;
     List<String> available = jdbc ? List.of(jdbc(spark, settings.crmJdbc(), List.of()).schema().fieldNames())
-        : columnsOf(spark, input.path(), input.format(), key);
+        : columnsOf(spark, input.path(), input.format(), input.csv(), key);
     Settings.Customers customers = settings.customers();
     String tier = customers.tiers().column();
     Map<String, String> wanted = new LinkedHashMap<>();
@@ -203,7 +204,7 @@ public final class Sources {
     }
     Dataset<Row> frame = jdbc
         ? jdbc(spark, settings.crmJdbc(), wanted.values()).withColumn(CORRUPT_RECORD, lit(null).cast(DataTypes.StringType))
-        : read(spark, input.path(), input.format(), false, available, wanted.values());
+        : read(spark, input.path(), input.format(), input.csv(), false, available, wanted.values());
     return rawShape(frame, wanted);
   }
 
@@ -211,14 +212,15 @@ public final class Sources {
    * The source's column names, or null for JSON (whose lines may each carry different fields:
    * absent fields read as NULL). Fails with a clear message when the path does not exist.
    */
-  private static List<String> columnsOf(SparkSession spark, String path, SourceFormat format, String key) {
+  private static List<String> columnsOf(SparkSession spark, String path, SourceFormat format, Settings.CsvDialect csv,
+      String key) {
     if (path == null || path.isBlank()) {
       throw SatlakeException.usage(key + ".path: must be set");
     }
     requireExists(spark, path, key + ".path");
     try {
       return switch (format) {
-        case CSV -> List.of(csvReader(spark).option("header", "true").csv(path).schema().fieldNames());
+        case CSV -> List.of(csvReader(spark, csv).option("header", "true").csv(path).schema().fieldNames());
         case JSON -> null;
         case PARQUET -> List.of(spark.read().parquet(path).schema().fieldNames());
         case DELTA -> List.of(spark.read().format("delta").load(path).schema().fieldNames());
@@ -251,8 +253,8 @@ public final class Sources {
     return null;
   }
 
-  private static Dataset<Row> read(SparkSession spark, String path, SourceFormat format, boolean multiLine,
-      List<String> available, java.util.Collection<String> wanted) {
+  private static Dataset<Row> read(SparkSession spark, String path, SourceFormat format, Settings.CsvDialect csv,
+      boolean multiLine, List<String> available, java.util.Collection<String> wanted) {
     switch (format) {
       case CSV, JSON -> {
         List<StructField> fields = new ArrayList<>();
@@ -264,7 +266,7 @@ public final class Sources {
         // A line with too few or too many fields is malformed whichever columns a query reads:
         // with column pruning the CSV parser would check only the fields the query needs.
         DataFrameReader reader = (format == SourceFormat.CSV
-            ? csvReader(spark).option("multiLine", multiLine).option("header", "true").option("columnPruning", "false")
+            ? csvReader(spark, csv).option("multiLine", multiLine).option("header", "true").option("columnPruning", "false")
                 // every file's header is checked against the first one's: fields are read by position
                 .option("enforceSchema", "false")
             : spark.read())
@@ -337,7 +339,8 @@ public final class Sources {
   public static List<List<String>> smallCsv(SparkSession spark, String path, String key, List<String> required,
       List<String> optional) {
     requireExists(spark, path, key);
-    List<String> header = List.of(csvReader(spark).option("header", "true").csv(path).schema().fieldNames());
+    List<String> header = List.of(csvReader(spark, Settings.CsvDialect.RFC_4180).option("header", "true").csv(path)
+        .schema().fieldNames());
     for (String column : required) {
       if (!header.contains(column)) {
         throw SatlakeException.badInput(key + ": " + path + " has no column '" + column + "'; its columns are " + header);
@@ -347,7 +350,7 @@ public final class Sources {
         .map(name -> DataTypes.createStructField(name, DataTypes.StringType, true)).toList());
     List<Row> rows;
     try {
-      rows = csvReader(spark).option("header", "true").option("mode", "FAILFAST").schema(schema).csv(path)
+      rows = csvReader(spark, Settings.CsvDialect.RFC_4180).option("header", "true").option("mode", "FAILFAST").schema(schema).csv(path)
           .coalesce(1).collectAsList(); // a reference table: a few hundred rows at most
     } catch (RuntimeException e) {
       throw SatlakeException.badInput(key + ": " + path + " is not a well-formed CSV: " + e.getMessage());
@@ -366,10 +369,14 @@ public final class Sources {
     return result;
   }
 
-  /** RFC 4180 CSV: double quotes, quotes escaped by doubling, fields may hold commas and UTF-8. */
-  private static DataFrameReader csvReader(SparkSession spark) {
+  /**
+   * RFC 4180 CSV with the dialect's delimiter and encoding: double quotes, quotes escaped by
+   * doubling, fields may hold the delimiter and any text of the encoding.
+   */
+  private static DataFrameReader csvReader(SparkSession spark, Settings.CsvDialect csv) {
     return spark.read()
-        .option("encoding", "UTF-8")
+        .option("sep", csv.delimiter())
+        .option("encoding", csv.encoding())
         .option("quote", "\"")
         .option("escape", "\"")
         .option("multiLine", "false")

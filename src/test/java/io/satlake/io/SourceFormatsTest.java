@@ -89,6 +89,40 @@ class SourceFormatsTest {
   }
 
   @Test
+  void csvInAnotherDelimiterAndEncodingReadsTheSameValues() {
+    // a European spreadsheet export: semicolons, windows-1252, a comma inside an unquoted field
+    Path responses = TestInputs.csv(dir, "semicolons", java.nio.charset.Charset.forName("windows-1252"),
+        "response_id;customer_id;survey_date;channel;nps;csat;ces;dim_quality;complaint_category;comment",
+        "s1;c1;2025-01-15;téléphone;9;5;2;7;;Très bien, merci",
+        "s2;c2;2025-01-16;web;\"11\";4;3;6;;\"quoted; with the delimiter\"");
+    // a CRM exported as tab-separated GB18030
+    Path crm = TestInputs.csv(dir, "tabs", java.nio.charset.Charset.forName("GB18030"),
+        "customer_id\tregion\tvisits", "c1\t华东\t4", "c2\t华北\t2");
+    Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"),
+        "inputs.responses.csv-delimiter=;", "inputs.responses.csv-encoding=windows-1252",
+        "inputs.crm.csv-delimiter=\"\\t\"", "inputs.crm.csv-encoding=GB18030");
+    SatisfactionPipeline.Analysis analysis = analyse(settings);
+    assertEquals(Map.of("SCORE_OUT_OF_RANGE", 1L), reasons(analysis)); // s2's nps 11, read from its quotes
+    Row s1 = analysis.facts().first();
+    assertEquals(List.of("s1", "téléphone", "华东", 9, 4.0, true), List.of(s1.getAs("response_id"), s1.getAs("channel"),
+        s1.getAs("region"), s1.<Integer>getAs("nps"), s1.<Double>getAs("visits"), s1.<Boolean>getAs("has_comment")));
+  }
+
+  @Test
+  void aCsvDialectThatCannotBeReadIsAConfigurationError() {
+    io.satlake.SatlakeException e = org.junit.jupiter.api.Assertions.assertThrows(io.satlake.SatlakeException.class,
+        () -> TestInputs.small(dir, dir, dir.resolve("wh"), "inputs.responses.csv-delimiter=ab",
+            "inputs.responses.csv-encoding=UTF-16", "inputs.crm.csv-encoding=latin-99"));
+    String message = e.getMessage();
+    org.junit.jupiter.api.Assertions.assertTrue(message.contains("satlake.inputs.responses.csv-delimiter: must be one"
+        + " character other than a quote or a line break") && message.contains("(is 'ab')"), message);
+    org.junit.jupiter.api.Assertions.assertTrue(message.contains("satlake.inputs.responses.csv-encoding: 'UTF-16'"
+        + " does not write line breaks as ASCII does"), message);
+    org.junit.jupiter.api.Assertions.assertTrue(message.contains("satlake.inputs.crm.csv-encoding: 'latin-99' is not"
+        + " a character set this JVM knows"), message);
+  }
+
+  @Test
   void everyFormatYieldsTheSameFactsAndReasons() {
     Map<String, Long> expected = new TreeMap<>(planted.plantedBadRows());
     expected.values().removeIf(n -> n == 0); // Parquet cannot hold malformed lines or bad dates

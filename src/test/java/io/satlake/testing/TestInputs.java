@@ -20,9 +20,14 @@ public final class TestInputs {
 
   /** Writes lines (joined with \n) to dir/name/part.csv and returns the folder. */
   public static Path csv(Path dir, String name, String... lines) {
+    return csv(dir, name, StandardCharsets.UTF_8, lines);
+  }
+
+  /** As {@link #csv(Path, String, String...)}, in the given encoding. */
+  public static Path csv(Path dir, String name, java.nio.charset.Charset encoding, String... lines) {
     try {
       Path folder = Files.createDirectories(dir.resolve(name));
-      Files.writeString(folder.resolve("part.csv"), String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+      Files.writeString(folder.resolve("part.csv"), String.join("\n", lines) + "\n", encoding);
       return folder;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
