@@ -192,7 +192,10 @@ public final class SatisfactionPipeline {
       if (settings.bi().viewsDatabase() != null) {
         List<TableSpec> viewed = new ArrayList<>(outputs.keySet());
         viewed.add(OutputTables.RUN);
-        clock.time("bi_views", () -> sink.refreshViews(viewed, settings.bi().viewsDatabase()));
+        clock.time("bi_views", () -> {
+          sink.refreshViews(viewed, settings.bi().viewsDatabase());
+          sink.refreshLatestRunView(settings.bi().viewsDatabase());
+        });
       }
       outputs.keySet().forEach(spec -> locations.put(spec.name(), sink.location(spec.name())));
       locations.put(OutputTables.RUN_LOG, sink.location(OutputTables.RUN_LOG));

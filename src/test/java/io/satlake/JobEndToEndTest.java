@@ -236,7 +236,7 @@ class JobEndToEndTest {
         spark.sql(NotebookQueries.fill(notebookQuery, Map.of("database", "handmade_runs"))).first().getDate(0));
     Settings handmade = SettingsLoader.load(null, Map.of("warehouse", dir.resolve("warehouse").toString(),
         "database", "handmade_runs"));
-    new DeltaSink(spark, handmade).refreshViews(List.of(), "handmade_views");
+    new DeltaSink(spark, handmade).refreshLatestRunView("handmade_views");
     assertEquals(List.of(RowFactory.create(java.sql.Date.valueOf("2025-12-30"), "r30")),
         spark.table("handmade_views." + DeltaSink.LATEST_RUN_VIEW).collectAsList());
 

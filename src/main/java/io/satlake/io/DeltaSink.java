@@ -148,26 +148,13 @@ public final class DeltaSink {
    * (Re)creates one view per table in {@code viewsDatabase}, listing the table's current columns
    * (with their comments) explicitly. BI tools read columns through JDBC metadata, and the
    * metastore holds no columns for a Delta table (delta-io/delta#695); a view's are stored.
-   * Recreated after every run, so columns added by mergeSchema appear in the views too. Also
-   * {@link #LATEST_RUN_VIEW}: the latest run date whose last run succeeded.
+   * Recreated after every run, so columns added by mergeSchema appear in the views too.
    */
   public void refreshViews(List<TableSpec> specs, String viewsDatabase) {
-    spark.sql("CREATE DATABASE IF NOT EXISTS " + Identifiers.quote(viewsDatabase)
-        + " COMMENT 'satlake tables as views with explicit columns, for BI tools' LOCATION '"
-        + sqlString(new Path(warehouseRoot(), viewsDatabase).toString()) + "'");
+    ensureViewsDatabase(viewsDatabase);
     noteRegisteredTables(specs);
-    // the existing views' catalog entries in one round trip (metadata only: a view is not resolved,
-    // which could fail on a stale target)
-    Map<String, CatalogTable> existingViews = new HashMap<>();
-    Set<String> registeredViews = registeredNames(viewsDatabase);
-    List<String> viewNames = new ArrayList<>(specs.stream().map(spec -> lower(spec.name())).toList());
-    viewNames.add(LATEST_RUN_VIEW);
-    List<String> viewed = viewNames.stream().filter(registeredViews::contains).toList();
-    if (!viewed.isEmpty()) {
-      JavaConverters.seqAsJavaList(spark.sessionState().catalog().externalCatalog()
-          .getTablesByName(lower(viewsDatabase), JavaConverters.asScalaBuffer(viewed).toSeq()))
-          .forEach(view -> existingViews.put(lower(view.identifier().table()), view));
-    }
+    Map<String, CatalogTable> existingViews =
+        existingViews(viewsDatabase, specs.stream().map(spec -> lower(spec.name())).toList());
     for (TableSpec spec : specs) {
       ensureTable(spec);
       // the table's current schema from its Delta log (the metastore keeps none for a Delta table)
@@ -177,18 +164,48 @@ public final class DeltaSink {
       replaceViewIfChanged(viewsDatabase, spec.name(), spec.comment(), fields, query,
           existingViews.get(lower(spec.name())));
     }
+  }
+
+  /**
+   * (Re)creates {@link #LATEST_RUN_VIEW} in {@code viewsDatabase}: the latest run date whose last
+   * run succeeded, from run_log (which must exist).
+   */
+  public void refreshLatestRunView(String viewsDatabase) {
+    ensureViewsDatabase(viewsDatabase);
     // A run writes its tables as separate commits, so a run that failed half way may have replaced
     // some of its date's tables and not others: max(run_date) of one table is not a safe choice.
     String latestRun = "SELECT run_date, run_id FROM (SELECT run_date, max_by(status, started_at) AS status,"
         + " max_by(run_id, started_at) AS run_id FROM " + qualifiedName(OutputTables.RUN_LOG) + " GROUP BY run_date)"
         + " WHERE status = 'succeeded' ORDER BY run_date DESC LIMIT 1";
-    StructField[] latestRunFields = {
+    StructField[] fields = {
         new StructField("run_date", DataTypes.DateType, true, Metadata.empty())
             .withComment("The latest run date whose last run succeeded: the date to read from every table"),
         new StructField("run_id", DataTypes.StringType, true, Metadata.empty())
             .withComment("Id of that run (the run_id column of its rows)")};
     replaceViewIfChanged(viewsDatabase, LATEST_RUN_VIEW, "The run date to read: the latest whose last run succeeded",
-        latestRunFields, latestRun, existingViews.get(LATEST_RUN_VIEW));
+        fields, latestRun, existingViews(viewsDatabase, List.of(LATEST_RUN_VIEW)).get(LATEST_RUN_VIEW));
+  }
+
+  private void ensureViewsDatabase(String viewsDatabase) {
+    spark.sql("CREATE DATABASE IF NOT EXISTS " + Identifiers.quote(viewsDatabase)
+        + " COMMENT 'satlake tables as views with explicit columns, for BI tools' LOCATION '"
+        + sqlString(new Path(warehouseRoot(), viewsDatabase).toString()) + "'");
+  }
+
+  /**
+   * The catalog entries of those of the named views that exist, in one round trip (metadata only:
+   * a view is not resolved, which could fail on a stale target).
+   */
+  private Map<String, CatalogTable> existingViews(String viewsDatabase, List<String> names) {
+    Map<String, CatalogTable> existingViews = new HashMap<>();
+    Set<String> registeredViews = registeredNames(viewsDatabase);
+    List<String> viewed = names.stream().filter(registeredViews::contains).toList();
+    if (!viewed.isEmpty()) {
+      JavaConverters.seqAsJavaList(spark.sessionState().catalog().externalCatalog()
+          .getTablesByName(lower(viewsDatabase), JavaConverters.asScalaBuffer(viewed).toSeq()))
+          .forEach(view -> existingViews.put(lower(view.identifier().table()), view));
+    }
+    return existingViews;
   }
 
   /**
