@@ -130,8 +130,8 @@ public final class CustomerSegments {
       long clusterable = summary.getLong(summary.fieldIndex("complete"));
       int largestK = config.clusters().k() > 0 ? config.clusters().k() : config.clusters().kMax();
       if (clusterable < (long) largestK * settings.minN()) {
-        LOG.warn("customer_segments: clustering skipped, {} customers have every column of {} (needs {} x min-n = {})",
-            clusterable, columns, largestK, (long) largestK * settings.minN());
+        LOG.warn("customer_segments: clustering skipped, customers with every column of {}: {} (needs {} x min-n = {})",
+            columns, clusterable, largestK, (long) largestK * settings.minN());
         customers = customers.withColumn(Customers.CLUSTER, lit(null).cast(DataTypes.StringType));
       } else {
         List<Column> features = standardized(columns, means, sds);
