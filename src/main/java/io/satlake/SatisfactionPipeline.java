@@ -205,6 +205,14 @@ public final class SatisfactionPipeline {
         warnings.add("no accepted responses in the window " + window + ": this run date's score, driver and trend"
             + " tables are empty");
       }
+      long acceptedResponses = responseCounts.counts().accepted();
+      if (acceptedResponses > 0 && responseCounts.unmatched() == acceptedResponses) {
+        // a wrong extract or a key in another format ('C001' against 'c001'): every CRM figure is empty
+        warnings.add(String.format(Locale.ROOT, "none of the %,d accepted responses has its customer among the %,d"
+            + " accepted CRM rows: check that both inputs carry the same customer ids"
+            + " (satlake.inputs.crm.customer-id-column); CRM segments read 'unknown' and the behaviour drivers"
+            + " have no values", acceptedResponses, crmCounts.accepted()));
+      }
       warnings.addAll(importance.warnings());
       return new RunResult(runId, runDate, window, responseCounts.counts(), crmCounts, responseCounts.inWindow(),
           responseCounts.unmatched(), scores, correlations, alertRows, Alerts.anyCritical(alerts), locations,

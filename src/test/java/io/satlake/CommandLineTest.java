@@ -181,6 +181,20 @@ class CommandLineTest {
   }
 
   @Test
+  void responsesOfWhichNoneMatchesTheCrmSucceedWithAWarning() {
+    Path otherIds = TestInputs.csv(dir, "crm-other-ids", "customer_id,region", "C1,north", "C2,south");
+    Outcome o = execute(npsAndRegionOnly("--set", "database=satlake_no_match",
+        "--set", "inputs.crm.path=" + otherIds));
+    assertEquals(0, o.code(), o.err());
+    String warning = "none of the 1 accepted responses has its customer among the 2 accepted CRM rows: check that"
+        + " both inputs carry the same customer ids (satlake.inputs.crm.customer-id-column); CRM segments read"
+        + " 'unknown' and the behaviour drivers have no values";
+    org.apache.spark.sql.Row logged = SharedSpark.spark().table("satlake_no_match.run_log").first();
+    assertEquals(List.of(warning), logged.getList(logged.fieldIndex("warnings")));
+    assertTrue(o.out().contains("    " + warning + "\n"), o.out());
+  }
+
+  @Test
   void sqlReportsBadStatements() {
     assertFails(2, "satlake sql: expects exactly one quoted SQL statement", "sql");
     assertFails(2, "satlake sql: [PARSE_SYNTAX_ERROR]", "sql", "SELEC 1", "--set", "warehouse=" + dir.resolve("wh"));
