@@ -1,14 +1,18 @@
 package io.satlake.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.satlake.SatisfactionPipeline;
+import io.satlake.SatlakeException;
 import io.satlake.config.Settings;
 import io.satlake.config.SettingsLoader;
 import io.satlake.quality.ResponseValidator;
 import io.satlake.sample.SampleDataGenerator;
 import io.satlake.testing.SharedSpark;
 import io.satlake.testing.TestInputs;
+import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
@@ -91,12 +95,12 @@ class SourceFormatsTest {
   @Test
   void csvInAnotherDelimiterAndEncodingReadsTheSameValues() {
     // a European spreadsheet export: semicolons, windows-1252, a comma inside an unquoted field
-    Path responses = TestInputs.csv(dir, "semicolons", java.nio.charset.Charset.forName("windows-1252"),
+    Path responses = TestInputs.csv(dir, "semicolons", Charset.forName("windows-1252"),
         "response_id;customer_id;survey_date;channel;nps;csat;ces;dim_quality;complaint_category;comment",
         "s1;c1;2025-01-15;téléphone;9;5;2;7;;Très bien, merci",
         "s2;c2;2025-01-16;web;\"11\";4;3;6;;\"quoted; with the delimiter\"");
     // a CRM exported as tab-separated GB18030
-    Path crm = TestInputs.csv(dir, "tabs", java.nio.charset.Charset.forName("GB18030"),
+    Path crm = TestInputs.csv(dir, "tabs", Charset.forName("GB18030"),
         "customer_id\tregion\tvisits", "c1\t华东\t4", "c2\t华北\t2");
     Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"),
         "inputs.responses.csv-delimiter=;", "inputs.responses.csv-encoding=windows-1252",
@@ -110,15 +114,15 @@ class SourceFormatsTest {
 
   @Test
   void aCsvDialectThatCannotBeReadIsAConfigurationError() {
-    io.satlake.SatlakeException e = org.junit.jupiter.api.Assertions.assertThrows(io.satlake.SatlakeException.class,
+    SatlakeException e = assertThrows(SatlakeException.class,
         () -> TestInputs.small(dir, dir, dir.resolve("wh"), "inputs.responses.csv-delimiter=ab",
             "inputs.responses.csv-encoding=UTF-16", "inputs.crm.csv-encoding=latin-99"));
     String message = e.getMessage();
-    org.junit.jupiter.api.Assertions.assertTrue(message.contains("satlake.inputs.responses.csv-delimiter: must be one"
+    assertTrue(message.contains("satlake.inputs.responses.csv-delimiter: must be one"
         + " character other than a quote or a line break") && message.contains("(is 'ab')"), message);
-    org.junit.jupiter.api.Assertions.assertTrue(message.contains("satlake.inputs.responses.csv-encoding: 'UTF-16'"
+    assertTrue(message.contains("satlake.inputs.responses.csv-encoding: 'UTF-16'"
         + " does not write line breaks as ASCII does"), message);
-    org.junit.jupiter.api.Assertions.assertTrue(message.contains("satlake.inputs.crm.csv-encoding: 'latin-99' is not"
+    assertTrue(message.contains("satlake.inputs.crm.csv-encoding: 'latin-99' is not"
         + " a character set this JVM knows"), message);
   }
 

@@ -6,6 +6,7 @@ import io.satlake.config.SettingsLoader;
 import io.satlake.io.Sources;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ public final class TestInputs {
   }
 
   /** As {@link #csv(Path, String, String...)}, in the given encoding. */
-  public static Path csv(Path dir, String name, java.nio.charset.Charset encoding, String... lines) {
+  public static Path csv(Path dir, String name, Charset encoding, String... lines) {
     try {
       Path folder = Files.createDirectories(dir.resolve(name));
       Files.writeString(folder.resolve("part.csv"), String.join("\n", lines) + "\n", encoding);
