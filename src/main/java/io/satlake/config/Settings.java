@@ -65,18 +65,30 @@ public record Settings(
     public String sourceColumn(String canonical) {
       return columns.getOrDefault(canonical, dimensionColumns.get(canonical));
     }
+
+    /** The decimal separator of numbers written as text: the CSV dialect's, else a point. */
+    public String decimalSeparator() {
+      return format == SourceFormat.CSV ? csv.decimalSeparator() : ".";
+    }
   }
 
   public record CrmInput(String path, SourceFormat format, String customerIdColumn, int broadcastMaxMb,
-      CsvDialect csv) {}
+      CsvDialect csv) {
+
+    /** The decimal separator of numbers written as text: the CSV dialect's, else a point. */
+    public String decimalSeparator() {
+      return format == SourceFormat.CSV ? csv.decimalSeparator() : ".";
+    }
+  }
 
   /**
-   * How a CSV source is written: its field delimiter (one character) and its character encoding,
-   * which must be ASCII-compatible (records are split at line-break bytes before decoding).
+   * How a CSV source is written: its field delimiter (one character), its character encoding,
+   * which must be ASCII-compatible (records are split at line-break bytes before decoding), and
+   * the decimal separator of its numbers ("." or ",").
    */
-  public record CsvDialect(String delimiter, String encoding) {
+  public record CsvDialect(String delimiter, String encoding, String decimalSeparator) {
     /** RFC 4180 in UTF-8: the reference files (targets, benchmarks) and the inputs' default. */
-    public static final CsvDialect RFC_4180 = new CsvDialect(",", "UTF-8");
+    public static final CsvDialect RFC_4180 = new CsvDialect(",", "UTF-8", ".");
   }
 
   public record Segments(List<String> dimensions, List<List<String>> combinations,

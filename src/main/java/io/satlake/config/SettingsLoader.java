@@ -670,7 +670,7 @@ public final class SettingsLoader {
     }
   }
 
-  /** The CSV delimiter and encoding of an input ({@code input}.csv-delimiter, .csv-encoding). */
+  /** The CSV dialect of an input ({@code input}.csv-delimiter, .csv-encoding, .csv-decimal-separator). */
   private CsvDialect csvDialect(String input) {
     String delimiter = optionalString(input + ".csv-delimiter");
     if (delimiter == null || delimiter.length() != 1 || "\"\r\n".contains(delimiter)) {
@@ -690,7 +690,12 @@ public final class SettingsLoader {
       problems.add(input + ".csv-encoding: '" + encoding + "' is not a character set this JVM knows, e.g. UTF-8,"
           + " windows-1252, GB18030, Shift_JIS");
     }
-    return new CsvDialect(delimiter, encoding);
+    String decimalSeparator = optionalString(input + ".csv-decimal-separator");
+    if (!".".equals(decimalSeparator) && !",".equals(decimalSeparator)) {
+      problems.add(input + ".csv-decimal-separator: must be \".\" or \",\" (is "
+          + (decimalSeparator == null ? "not set" : "'" + decimalSeparator + "'") + ")");
+    }
+    return new CsvDialect(delimiter, encoding, decimalSeparator);
   }
 
   private String identifier(String path) {

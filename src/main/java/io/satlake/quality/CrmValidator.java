@@ -32,7 +32,7 @@ public final class CrmValidator {
     List<String> numeric = new ArrayList<>(settings.behaviourDrivers());
     numeric.addAll(settings.customers().extraNumericColumns(settings.behaviourDrivers()));
     numeric.removeIf(name -> !Sources.hasRawField(source, name)); // optional columns the source lacks
-    Dataset<Row> raw = RawField.prepared(source, numeric);
+    Dataset<Row> raw = RawField.prepared(source, numeric, settings.crm().decimalSeparator());
     RawField customerId = RawField.of(raw, "customer_id");
     List<Column> columns = new ArrayList<>();
     columns.add(customerId.text().as("customer_id"));

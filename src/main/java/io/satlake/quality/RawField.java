@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.to_date;
+import static org.apache.spark.sql.functions.translate;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.try_to_timestamp;
 import static org.apache.spark.sql.functions.when;
@@ -34,6 +35,8 @@ final class RawField {
    * $, which would also match before a final line terminator such as U+2028.
    */
   private static final String DECIMAL = "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?\\z";
+  /** {@link #DECIMAL} with a decimal comma: a point is then no part of a number (1.234 is not 1.234). */
+  private static final String DECIMAL_COMMA = "^[+-]?([0-9]+(,[0-9]*)?|,[0-9]+)([eE][+-]?[0-9]+)?\\z";
 
   /** Prefixes of the columns {@link #prepared} adds; no configured name has a colon. */
   private static final String TRIMMED_PREFIX = "trimmed:";
@@ -69,7 +72,7 @@ final class RawField {
    * Spark ran it without whole-stage code generation. Spark keeps a projection apart when merging
    * it would repeat a costly expression (CollapseProject); columns no query needs are pruned.
    */
-  static Dataset<Row> prepared(Dataset<Row> raw, List<String> numberNames) {
+  static Dataset<Row> prepared(Dataset<Row> raw, List<String> numberNames, String decimalSeparator) {
     List<Column> trimmed = new ArrayList<>(List.of(col("*")));
     for (String name : Sources.rawFields(raw)) {
       RawField field = of(raw, name);
@@ -80,7 +83,7 @@ final class RawField {
     Dataset<Row> withTrimmed = raw.select(trimmed.toArray(Column[]::new));
     List<Column> numbers = new ArrayList<>(List.of(col("*")));
     for (String name : numberNames) {
-      numbers.add(of(withTrimmed, name).parse().as(NUMBER_PREFIX + name));
+      numbers.add(of(withTrimmed, name).parse(decimalSeparator).as(NUMBER_PREFIX + name));
     }
     return withTrimmed.select(numbers.toArray(Column[]::new));
   }
@@ -112,16 +115,22 @@ final class RawField {
     return when(blank(), lit(null).cast(DataTypes.StringType)).otherwise(text);
   }
 
-  /** The value as a finite double, NULL when blank or not a number (NaN and infinities are not). */
+  /**
+   * The value as a finite double, NULL when blank or not a number (NaN and infinities are not).
+   * Text in a field {@link #prepared} reads its decimal separator; in any other, a point.
+   */
   Column number() {
-    return numberComputed ? col("`" + NUMBER_PREFIX + name + "`") : parse();
+    return numberComputed ? col("`" + NUMBER_PREFIX + name + "`") : parse(".");
   }
 
-  private Column parse() {
+  /** @param decimalSeparator "." or "," (text only: a typed column is a number already) */
+  private Column parse(String decimalSeparator) {
     if (isString()) {
       Column text = trimmed();
+      boolean comma = decimalSeparator.equals(",");
       // the pattern guards the cast, which therefore cannot fail even in ANSI mode
-      return when(text.rlike(DECIMAL), finite(text.cast(DataTypes.DoubleType)));
+      return when(text.rlike(comma ? DECIMAL_COMMA : DECIMAL),
+          finite((comma ? translate(text, ",", ".") : text).cast(DataTypes.DoubleType)));
     }
     return finite(value().cast(DataTypes.DoubleType));
   }

@@ -56,7 +56,7 @@ public final class ResponseValidator {
     List<String> numbers = new ArrayList<>(scales(source, settings).keySet());
     settings.importance().extraTargets().keySet().stream().filter(name -> Sources.hasRawField(source, name))
         .forEach(numbers::add);
-    Dataset<Row> raw = RawField.prepared(source, numbers);
+    Dataset<Row> raw = RawField.prepared(source, numbers, settings.responses().decimalSeparator());
     RawField responseId = RawField.of(raw, "response_id");
     RawField customerId = RawField.of(raw, "customer_id");
     RawField surveyDate = RawField.of(raw, "survey_date");

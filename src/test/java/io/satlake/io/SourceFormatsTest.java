@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,35 +94,42 @@ class SourceFormatsTest {
   }
 
   @Test
-  void csvInAnotherDelimiterAndEncodingReadsTheSameValues() {
+  void csvInAnotherDialectReadsTheSameValues() {
     // a European spreadsheet export: semicolons, windows-1252, a comma inside an unquoted field
     Path responses = TestInputs.csv(dir, "semicolons", Charset.forName("windows-1252"),
         "response_id;customer_id;survey_date;channel;nps;csat;ces;dim_quality;complaint_category;comment",
         "s1;c1;2025-01-15;téléphone;9;5;2;7;;Très bien, merci",
         "s2;c2;2025-01-16;web;\"11\";4;3;6;;\"quoted; with the delimiter\"");
-    // a CRM exported as tab-separated GB18030
+    // a CRM exported as tab-separated GB18030, with decimal commas: a point is then no decimal
     Path crm = TestInputs.csv(dir, "tabs", Charset.forName("GB18030"),
-        "customer_id\tregion\tvisits", "c1\t华东\t4", "c2\t华北\t2");
+        "customer_id\tregion\tvisits", "c1\t华东\t4,5", "c2\t华北\t2.5", "c3\t华南\t-,5e1");
     Settings settings = TestInputs.small(responses, crm, dir.resolve("wh"),
         "inputs.responses.csv-delimiter=;", "inputs.responses.csv-encoding=windows-1252",
-        "inputs.crm.csv-delimiter=\"\\t\"", "inputs.crm.csv-encoding=GB18030");
+        "inputs.crm.csv-delimiter=\"\\t\"", "inputs.crm.csv-encoding=GB18030", "inputs.crm.csv-decimal-separator=,");
     SatisfactionPipeline.Analysis analysis = analyse(settings);
     assertEquals(Map.of("SCORE_OUT_OF_RANGE", 1L), reasons(analysis)); // s2's nps 11, read from its quotes
     Row s1 = analysis.facts().first();
-    assertEquals(List.of("s1", "téléphone", "华东", 9, 4.0, true), List.of(s1.getAs("response_id"), s1.getAs("channel"),
+    assertEquals(List.of("s1", "téléphone", "华东", 9, 4.5, true), List.of(s1.getAs("response_id"), s1.getAs("channel"),
         s1.getAs("region"), s1.<Integer>getAs("nps"), s1.<Double>getAs("visits"), s1.<Boolean>getAs("has_comment")));
+    List<Row> crmRejected = ResponseValidator.split(analysis.crm()).rejected().select("reason", "detail").collectAsList();
+    assertEquals(List.of(RowFactory.create("MALFORMED_RECORD", "visits=2.5")), crmRejected);
+    assertEquals(-5.0, ResponseValidator.split(analysis.crm()).accepted().filter("customer_id = 'c3'")
+        .select("visits").as(Encoders.DOUBLE()).first(), 0.0);
   }
 
   @Test
   void aCsvDialectThatCannotBeReadIsAConfigurationError() {
     SatlakeException e = assertThrows(SatlakeException.class,
         () -> TestInputs.small(dir, dir, dir.resolve("wh"), "inputs.responses.csv-delimiter=ab",
-            "inputs.responses.csv-encoding=UTF-16", "inputs.crm.csv-encoding=latin-99"));
+            "inputs.responses.csv-encoding=UTF-16", "inputs.crm.csv-encoding=latin-99",
+            "inputs.crm.csv-decimal-separator=;"));
     String message = e.getMessage();
     assertTrue(message.contains("satlake.inputs.responses.csv-delimiter: must be one"
         + " character other than a quote or a line break") && message.contains("(is 'ab')"), message);
     assertTrue(message.contains("satlake.inputs.responses.csv-encoding: 'UTF-16'"
         + " does not write line breaks as ASCII does"), message);
+    assertTrue(message.contains("satlake.inputs.crm.csv-decimal-separator: must be \".\" or \",\" (is ';')"),
+        message);
     assertTrue(message.contains("satlake.inputs.crm.csv-encoding: 'latin-99' is not"
         + " a character set this JVM knows"), message);
   }
