@@ -11,6 +11,7 @@ import io.satlake.report.StageClock;
 import io.satlake.sample.SampleDataGenerator;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -28,6 +29,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.sql.SparkSession;
+import scala.runtime.BoxedUnit;
 
 /**
  * {@code satlake bench}: the full nightly job on Parquet input, each repeat in a fresh JVM (a
@@ -250,9 +252,11 @@ final class Benchmark {
     // folder) these two vacuums took minutes
     spark.conf().set("spark.sql.shuffle.partitions", "2");
     spark.conf().set("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2");
-    for (String table : tables) {
-      DeltaTable.forPath(spark, table).vacuum(0);
-    }
+    // Delta prints "Deleted N files ..." on Scala's console, amid bench's own report
+    scala.Console.withOut(OutputStream.nullOutputStream(), () -> {
+      tables.forEach(table -> DeltaTable.forPath(spark, table).vacuum(0));
+      return BoxedUnit.UNIT;
+    });
     spark.stop();
   }
 
