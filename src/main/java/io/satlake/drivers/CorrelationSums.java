@@ -98,6 +98,9 @@ final class CorrelationSums {
     }
   }
 
+  /** ρ, NaN when a rank variance is zero, and the number of driver levels holding a complete case. */
+  record Spearman(double rho, int driverLevelsHeld) {}
+
   /** level −1 is overall (value ""); otherwise the index of a correlation level and its value. */
   record Segment(int level, String value) implements Serializable {}
 
@@ -153,8 +156,11 @@ final class CorrelationSums {
       return varX == 0 || varY == 0 ? Double.NaN : clamp(cov / Math.sqrt(varX * varY));
     }
 
-    /** Spearman ρ of target t and driver d: Pearson of their average ranks, from the joint counts. */
-    double spearman(int t, int d) {
+    /**
+     * Spearman ρ of target t and driver d, Pearson of their average ranks from the joint counts,
+     * and how many of the driver's levels (values, or bins of a binned driver) the sample holds.
+     */
+    Spearman spearman(int t, int d) {
       int rows = layout.targetLevels()[t];
       int cols = layout.driverLevels()[d];
       int stride = layout.targetCells();
@@ -182,7 +188,8 @@ final class CorrelationSums {
       }
       double varY = sumOfSquares(rankY, byTarget);
       double varX = sumOfSquares(rankX, byDriver);
-      return varX <= 0 || varY <= 0 ? Double.NaN : clamp(cross / Math.sqrt(varX * varY));
+      int occupied = (int) Arrays.stream(byDriver).filter(c -> c > 0).count();
+      return new Spearman(varX <= 0 || varY <= 0 ? Double.NaN : clamp(cross / Math.sqrt(varX * varY)), occupied);
     }
 
     private static double[] centredAverageRanks(long[] counts, long n) {

@@ -88,11 +88,13 @@ public final class DriverCorrelations {
           continue;
         }
         for (int d = 0; d < drivers.size(); d++) {
-          Integer bins = layout.binned()[d] ? layout.driverLevels()[d] : null;
           rows.add(outputRow(segment, levels, Settings.TARGETS.get(t), n, drivers.get(d), "pearson", s.pearson(t, d),
               null, settings, runDate, runId));
+          CorrelationSums.Spearman spearman = s.spearman(t, d);
+          // the bins this sample falls in: the fewer, the coarser its ranks (a narrow segment holds few)
+          Integer bins = layout.binned()[d] ? spearman.driverLevelsHeld() : null;
           rows.add(outputRow(segment, levels, Settings.TARGETS.get(t), n, drivers.get(d), "spearman",
-              s.spearman(t, d), bins, settings, runDate, runId));
+              spearman.rho(), bins, settings, runDate, runId));
         }
       }
     });

@@ -238,7 +238,8 @@ public final class OutputTables {
         .add("ci_high", DoubleType, "95% Fisher-z interval of r, upper bound")
         .add("suppressed", BooleanType, "True when n is below min-n (r and its statistics are then NULL)")
         .add("rank_bins", IntegerType, "Spearman of a driver with more distinct values than correlations.rank-bins:"
-            + " the number of equal-frequency bins it was ranked in; NULL when its ranks are exact")
+            + " how many of its equal-frequency bins this sample falls in (the fewer, the coarser its ranks); NULL when"
+            + " its ranks are exact")
         .build();
   }
 

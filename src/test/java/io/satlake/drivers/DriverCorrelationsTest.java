@@ -119,6 +119,26 @@ class DriverCorrelationsTest {
     return facts;
   }
 
+  @Test
+  void aSampleInFewBinsSaysHowManyItHolds() {
+    // A segment whose visits take three values far apart in the log-normal spread (the first
+    // bin, the middle, the last): each of its bins holds one value, so its ranks, and rho, are exact.
+    List<Row> facts = new ArrayList<>(randomFacts());
+    double[] narrowVisits = {0.5, Math.E, 15};
+    for (int i = 0; i < 42; i++) {
+      facts.add(RowFactory.create("narrow", (i * 7) % 11, i % 5 + 1, i % 7 + 1, (i * 3) % 7 + 1, narrowVisits[i % 3],
+          true));
+    }
+    List<Row> rows = compute(facts, "min-n=10", "correlations.rank-bins=64");
+    Dataset<Row> all = SharedSpark.spark().createDataFrame(facts, FACTS);
+    for (String target : Settings.TARGETS) {
+      Row narrow = find(rows, "region", "narrow", target, "visits", "spearman");
+      assertEquals(3, narrow.<Integer>getAs("rank_bins"), target);
+      assertEquals(mllib(all, target, "narrow", "spearman").apply(0, 1), narrow.<Double>getAs("r"), 1e-9, target);
+      assertEquals(64, find(rows, "overall", null, target, "visits", "spearman").<Integer>getAs("rank_bins"), target);
+    }
+  }
+
   private static Matrix mllib(Dataset<Row> all, String target, String region, String method) {
     Dataset<Row> sample = all.filter("crm_matched AND visits IS NOT NULL AND dim_quality IS NOT NULL AND "
         + target + " IS NOT NULL" + (region == null ? "" : " AND region = '" + region + "'"));
@@ -219,8 +239,9 @@ class DriverCorrelationsTest {
     for (String target : Settings.TARGETS) {
       Matrix spearman = mllib(all, target, null, "spearman");
       Row visits = find(rows, "overall", null, target, "visits", "spearman");
+      // 3,000 rows spread over every one of the 64 bins
       assertEquals(64, visits.<Integer>getAs("rank_bins"));
-      // Binning moves each rank by at most half a bin (n / 128): rho moves by ~1 / (2 * 64^2) of itself.
+      // Binning moves each rank by at most half a bin (n / 128), so rho stays close.
       double r = visits.getAs("r");
       assertTrue(Math.abs(r - spearman.apply(0, 1)) < 1e-3, target + ": " + r + " vs exact " + spearman.apply(0, 1));
       assertTrue(r != spearman.apply(0, 1), "binned ranks are not the exact ones");
