@@ -250,7 +250,8 @@ public final class SatisfactionOutcomes {
         if (Double.isNaN(s.slope())) {
           note = n < 3 ? "fewer than 3 customers: no slope" : "the satisfaction index does not vary: no slope";
         } else if (Double.isNaN(s.t())) {
-          note = "spend does not vary: nothing to test";
+          // two customers fix a line but leave no residual to test it with
+          note = n < 3 ? "two customers: a slope but no test" : "spend does not vary: nothing to test";
         }
       }
       return finish(v, note, n > 0 && n < minN);

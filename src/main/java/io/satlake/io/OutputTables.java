@@ -162,7 +162,8 @@ public final class OutputTables {
         .add("q_value", DoubleType,
             "Benjamini-Hochberg adjusted p-value across the run's tests of the same comparison (trends.fdr-family)")
         .add("significant", BooleanType, "True when q_value <= trends.fdr-rate; NULL when not tested")
-        .add("not_tested", StringType, "Why there is no test: 'small_n' (either side below min-n) or 'no_variance'")
+        .add("not_tested", StringType, "Why there is no test: 'small_n' (either side below min-n, or of one response)"
+            + " or 'no_variance'")
         .build();
   }
 

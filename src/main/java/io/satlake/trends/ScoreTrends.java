@@ -131,8 +131,10 @@ public final class ScoreTrends {
     }
     Stats.DifferenceTest test = current.estimate().versus(reference.estimate());
     boolean testable = !Double.isNaN(test.pValue());
+    // with min-n below 2 a mean may rest on one response, whose spread is unknown, not zero
+    String why = Math.min(current.n(), reference.n()) < 2 ? "small_n" : "no_variance";
     trends.add(new Trend(current, comparison, referenceStart, referenceEnd, reference, testable ? test : null,
-        testable ? null : "no_variance", Double.NaN));
+        testable ? null : why, Double.NaN));
   }
 
   /**

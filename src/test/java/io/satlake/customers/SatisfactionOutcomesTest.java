@@ -273,6 +273,16 @@ class SatisfactionOutcomesTest {
     assertEquals(0.0, flatSpend.<Double>getAs("ci_high"));
     assertNull(flatSpend.getAs("p_value"));
     assertEquals("spend does not vary: nothing to test", flatSpend.getAs("note"));
+
+    // two customers fix a line, ln(spend) from ln 100 to ln 400 over 20 index points, with no residual to test
+    Row twoPoints = outcomes(List.of(
+        response("a", "r1", "2025-01-01", 10, 5, 80.0, true, false, 400.0, 1.0, null),
+        response("b", "r2", "2025-01-01", 2, 2, 60.0, true, true, 100.0, 3.0, null)), "1")
+        .get("all/spend_elasticity");
+    assertEquals(100 * (Math.exp(Math.log(4) / 20) - 1), twoPoints.<Double>getAs("value"), 1e-9);
+    assertNull(twoPoints.getAs("ci_low"));
+    assertNull(twoPoints.getAs("p_value"));
+    assertEquals("two customers: a slope but no test", twoPoints.getAs("note"));
   }
 
   @Test

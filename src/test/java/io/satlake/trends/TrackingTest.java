@@ -200,6 +200,22 @@ class TrackingTest {
   }
 
   @Test
+  void aMeanOfOneResponseIsTooSmallToTestNotWithoutVariance() {
+    // min-n 1 shows January's single response; its spread is unknown, so Welch's t cannot be
+    // formed, though February's ratings vary (4, 5, 6)
+    List<Row> facts = List.of(row("web", "north", "2025-01-10", 9, 5, 6), row("web", "north", "2025-02-10", 9, 5, 4),
+        row("web", "north", "2025-02-11", 9, 5, 5), row("web", "north", "2025-02-12", 9, 5, 6));
+    List<ScoreTrends.Trend> changes = ScoreTrends.compute(tracker(facts, TestInputs.small(dir, dir, dir, "min-n=1")));
+    ScoreTrends.Trend change = changes.stream().filter(x -> x.current().segment().equals(Arrays.asList(null, null))
+        && x.current().metric().name().equals("dim_quality") && x.comparison().equals("previous_period")
+        && x.current().grain().equals("month") && x.current().start().equals(LocalDate.of(2025, 2, 1)))
+        .findFirst().orElseThrow();
+    assertEquals(1L, change.reference().n());
+    assertNull(change.test());
+    assertEquals("small_n", change.notTested());
+  }
+
+  @Test
   void smallCellsAreShownButNeverTested() {
     Row r = trend("channel,region", "app", "north", "nps", "vs_rest");
     assertEquals(5L, r.<Long>getAs("n"));
