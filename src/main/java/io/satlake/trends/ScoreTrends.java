@@ -75,14 +75,13 @@ public final class ScoreTrends {
     if (states.periods().isEmpty()) {
       return trends;
     }
-    LocalDate firstPeriod = states.periods().first();
     String grain = states.grain().label();
     for (List<String> segment : states.segments()) {
       for (LocalDate last : states.periods()) {
         for (int k : spans) {
           LocalDate first = states.shift(last, -(k - 1));
-          if (first.isBefore(firstPeriod)) {
-            continue; // a span must lie within the periods analysed
+          if (!t.analysed(first)) {
+            continue;
           }
           ScoreState current = states.span(segment, first, last);
           if (current.responses() == 0) {

@@ -84,7 +84,18 @@ public final class Tracker {
     if (period.estimate() != null || rolling < 2) {
       return period;
     }
+    if (!analysed(states.shift(currentPeriod, -(rolling - 1)))) {
+      return period;
+    }
     Figure trailing = span(segment, currentPeriod, rolling, metric);
     return trailing.estimate() != null ? trailing : period;
+  }
+
+  /**
+   * Whether a span starting at {@code first} lies within the periods analysed: one reaching
+   * further back would sum fewer periods than it names.
+   */
+  boolean analysed(LocalDate first) {
+    return !states.periods().isEmpty() && !first.isBefore(states.periods().first());
   }
 }

@@ -382,6 +382,26 @@ class TrackingTest {
   }
 
   @Test
+  void aTrailingCurrentFigureStaysWithinThePeriodsAnalysed() {
+    // February's 40 quality ratings are below min-n 45; the data begin in December, so 3
+    // trailing months (120 ratings) stand in for it, but 4 would name a November with no data.
+    Metric quality = Metric.all(settings).stream().filter(m -> m.name().equals("dim_quality")).findFirst().orElseThrow();
+    List<String> overall = Arrays.asList(null, null);
+    Settings three = TestInputs.small(dir, dir, dir, "min-n=45", "trends.rolling-periods=3");
+    Figure trailing = new Tracker(tracker.states, three, RUN_DATE, three.window().resolve(RUN_DATE))
+        .current(overall, quality);
+    assertEquals(LocalDate.of(2024, 12, 1), trailing.start());
+    assertEquals(Integer.valueOf(3), trailing.rollingPeriods());
+    assertEquals(120L, trailing.n());
+    Settings four = TestInputs.small(dir, dir, dir, "min-n=45", "trends.rolling-periods=4");
+    Figure period = new Tracker(tracker.states, four, RUN_DATE, four.window().resolve(RUN_DATE))
+        .current(overall, quality);
+    assertEquals(LocalDate.of(2025, 2, 1), period.start());
+    assertEquals(40L, period.n());
+    assertNull(period.estimate(), "suppressed: below min-n");
+  }
+
+  @Test
   void rollingSpansAreSumsOfPeriodStates() {
     Settings rolling = TestInputs.small(dir, dir, dir, "min-n=12", "trends.rolling-periods=2");
     Tracker t = new Tracker(tracker.states, rolling, RUN_DATE, rolling.window().resolve(RUN_DATE));
