@@ -98,12 +98,14 @@ class CommandLineTest {
   @Test
   void configProblemsNameTheirKeysAllAtOnce() {
     Outcome o = execute(run("--set", "satlake.nonsense=1", "--set", "min-n=0", "--set", "period-grain=week",
-        "--set", "window.mode=explicit", "--set", "duplicates-broadcast-max-ids=10000001"));
+        "--set", "window.mode=explicit", "--set", "duplicates-broadcast-max-ids=10000001",
+        "--set", "targets.trend-periods=2"));
     assertEquals(2, o.code(), o.err());
     for (String expected : new String[] {"satlake.nonsense: unknown key", "satlake.min-n: must be at least 1",
         "satlake.period-grain: 'week' is not one of month, quarter",
         "satlake.window: mode 'explicit' needs both start and end",
-        "satlake.duplicates-broadcast-max-ids: at most 10000000"}) {
+        "satlake.duplicates-broadcast-max-ids: at most 10000000",
+        "satlake.targets.trend-periods: must be at least 3 (is 2)"}) {
       assertTrue(o.err().contains(expected), expected + " in: " + o.err());
     }
     assertFails(2, "satlake.segments.combinations: [region, nowhere]",

@@ -445,7 +445,7 @@ public final class SettingsLoader {
     }
     return new Tracking(identifiers("satlake.complaints.categories"), complaintColumn, fdrRate,
         enumValue("satlake.trends.fdr-family", Tracking.FdrFamily.class), rolling,
-        optionalString("satlake.targets.file"), targets, intAtLeast("satlake.targets.trend-periods", 2),
+        optionalString("satlake.targets.file"), targets, intAtLeast("satlake.targets.trend-periods", 3),
         optionalString("satlake.benchmarks.file"), rules, comparisons,
         enumValue("satlake.alerts.drop-severity", Severity.class),
         enumValue("satlake.alerts.target-severity", Severity.class), exitOnCritical);
