@@ -69,7 +69,7 @@ public record Metric(String name, Kind kind, boolean lowerIsBetter, String label
       case COMPLAINTS -> Estimate.of(Stats.wilson(s.complaints, n));
       case CATEGORY -> Estimate.of(Stats.wilson(s.categoryComplaints[slot], n));
       case MEAN_SCORE -> Estimate.of(Stats.mean(n, s.meanSum[slot], s.meanSumSquares[slot]));
-      case INDEX -> Estimate.of(Stats.mean(n, s.indexSum, s.indexSumSquares));
+      case INDEX -> Estimate.of(Stats.mean(n, s.indexSum, s.indexSumSquares, s.indexInheritedRounding));
     };
   }
 

@@ -24,6 +24,12 @@ public final class ScoreState {
   long indexN;
   double indexSum;
   double indexSumSquares;
+  /**
+   * Rounding that the index's sums carry beyond their own: a complement ({@link #minus}) keeps
+   * the absolute rounding of the larger sums it was taken from, which its own smaller sums would
+   * not account for (two constant groups would then seem to vary). 0 for sums of responses.
+   */
+  double indexInheritedRounding;
   /** Responses with any complaint, and with each configured complaint category. */
   long complaints;
   final long[] categoryComplaints;
@@ -54,6 +60,7 @@ public final class ScoreState {
     ScoreState rest = emptyLike();
     rest.add(this);
     rest.addTimes(part, -1);
+    rest.indexInheritedRounding += Stats.sumsRounding(indexN, indexSumSquares);
     return rest;
   }
 
@@ -73,6 +80,7 @@ public final class ScoreState {
     indexN += sign * other.indexN;
     indexSum += sign * other.indexSum;
     indexSumSquares += sign * other.indexSumSquares;
+    indexInheritedRounding += other.indexInheritedRounding; // bounds add, whatever the sign
     complaints += sign * other.complaints;
     for (int i = 0; i < categoryComplaints.length; i++) {
       categoryComplaints[i] += sign * other.categoryComplaints[i];

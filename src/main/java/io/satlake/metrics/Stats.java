@@ -208,6 +208,14 @@ public final class Stats {
    * @throws IllegalArgumentException when n is not positive
    */
   public static Mean mean(long n, double sum, double sumOfSquares) {
+    return mean(n, sum, sumOfSquares, 0);
+  }
+
+  /**
+   * {@link #mean(long, double, double)} of sums that also carry {@code inheritedRounding}
+   * (absolute, in the centred sum of squares) from larger sums they were derived from.
+   */
+  static Mean mean(long n, double sum, double sumOfSquares, double inheritedRounding) {
     if (n <= 0) {
       throw new IllegalArgumentException("mean needs n > 0; got n=" + n);
     }
@@ -215,7 +223,8 @@ public final class Stats {
     if (n == 1) {
       return new Mean(n, mean, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     }
-    double variance = centredSumOfSquares(n, sum, sumOfSquares) / (n - 1);
+    double centred = centredSumOfSquares(n, sum, sumOfSquares);
+    double variance = (centred <= inheritedRounding ? 0.0 : centred) / (n - 1);
     double sd = Math.sqrt(variance);
     double se = sd / Math.sqrt(n);
     double margin = tQuantile975(n - 1) * se;
@@ -244,7 +253,12 @@ public final class Stats {
 
   /** The centred sum, or exactly 0 when it is within the rounding of sums over that many rows. */
   private static double zeroWithinRounding(double centred, long rows, double sumOfSquares) {
-    return centred <= ROUNDING_PER_ROW * rows * sumOfSquares ? 0.0 : centred;
+    return centred <= sumsRounding(rows, sumOfSquares) ? 0.0 : centred;
+  }
+
+  /** The rounding a centred sum of squares may carry from double sums over that many rows. */
+  static double sumsRounding(long rows, double sumOfSquares) {
+    return ROUNDING_PER_ROW * rows * sumOfSquares;
   }
 
   /**
