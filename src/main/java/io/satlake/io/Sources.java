@@ -256,24 +256,25 @@ public final class Sources {
   private static Dataset<Row> read(SparkSession spark, String path, SourceFormat format, Settings.CsvDialect csv,
       boolean multiLine, List<String> available, java.util.Collection<String> wanted) {
     switch (format) {
-      case CSV, JSON -> {
+      case CSV -> {
         List<StructField> fields = new ArrayList<>();
-        for (String name : format == SourceFormat.CSV ? available : List.copyOf(new java.util.LinkedHashSet<>(wanted))) {
+        for (String name : available) {
           fields.add(DataTypes.createStructField(name, DataTypes.StringType, true));
         }
         fields.add(DataTypes.createStructField(CORRUPT_RECORD, DataTypes.StringType, true));
-        StructType schema = DataTypes.createStructType(fields);
         // A line with too few or too many fields is malformed whichever columns a query reads:
         // with column pruning the CSV parser would check only the fields the query needs.
-        DataFrameReader reader = (format == SourceFormat.CSV
-            ? csvReader(spark, csv).option("multiLine", multiLine).option("header", "true").option("columnPruning", "false")
-                // every file's header is checked against the first one's: fields are read by position
-                .option("enforceSchema", "false")
-            : spark.read())
-            .schema(schema)
+        return csvReader(spark, csv).option("multiLine", multiLine).option("header", "true")
+            .option("columnPruning", "false")
+            // every file's header is checked against the first one's: fields are read by position
+            .option("enforceSchema", "false")
+            .schema(DataTypes.createStructType(fields))
             .option("mode", "PERMISSIVE")
-            .option("columnNameOfCorruptRecord", CORRUPT_RECORD);
-        return format == SourceFormat.CSV ? reader.csv(path) : reader.json(path);
+            .option("columnNameOfCorruptRecord", CORRUPT_RECORD)
+            .csv(path);
+      }
+      case JSON -> {
+        return JsonLines.read(spark, path, List.copyOf(new java.util.LinkedHashSet<>(wanted)), CORRUPT_RECORD);
       }
       case PARQUET -> {
         return spark.read().parquet(path).withColumn(CORRUPT_RECORD, lit(null).cast(DataTypes.StringType));

@@ -135,6 +135,41 @@ class SourceFormatsTest {
   }
 
   @Test
+  void everyNonBlankJsonLineIsOneRowAcceptedOrMalformed() {
+    String head = "\"customer_id\":\"c1\",\"survey_date\":\"2025-01-15\",\"channel\":\"web\"";
+    List<String> malformed = List.of(
+        "{\"response_id\":\"j2\"," + head + ",\"nps\":9}{\"response_id\":\"j3\"," + head + ",\"nps\":8}",
+        "{\"response_id\":\"j4\"," + head + ",\"nps\":8} trailing",
+        "[]",
+        "[{\"response_id\":\"j5\"," + head + ",\"nps\":7},{\"response_id\":\"j6\"," + head + ",\"nps\":6}]",
+        "7");
+    Path responses = TestInputs.json(dir, "json-lines",
+        "\uFEFF{\"response_id\":\"j1\"," + head + ",\"nps\":\"9\"}", // a byte-order mark opens the file
+        malformed.get(0), malformed.get(1), "   ", malformed.get(2), "", malformed.get(3), malformed.get(4),
+        "{\"response_id\":\"j7\"," + head + ",\"nps\":10}  \t",
+        "{'response_id':'j8','customer_id':'c1','survey_date':'2025-01-15','nps':3}", // Spark allows single quotes
+        "{\"response_id\":\"j1\"," + head + ",\"nps\":0}");
+    Path crm = TestInputs.json(dir, "json-lines-crm",
+        "{\"customer_id\":\"c1\",\"region\":\"north\",\"visits\":4}",
+        "{\"customer_id\":\"c2\",\"region\":\"north\",\"visits\":4}{\"customer_id\":\"c3\"}");
+    SatisfactionPipeline.Analysis analysis = analyse(TestInputs.small(responses, crm, dir.resolve("wh"),
+        "inputs.responses.format=json", "inputs.crm.format=json"));
+    // 9 non-blank lines, one row each: 5 not exactly one object, j1, j7, j8 and j1 again
+    assertEquals(9, analysis.responses().count());
+    assertEquals(Map.of("MALFORMED_RECORD", 5L, "DUPLICATE_RESPONSE_ID", 1L), reasons(analysis));
+    assertEquals(malformed.stream().sorted().toList(), ResponseValidator.split(analysis.responses()).rejected()
+        .filter("reason = 'MALFORMED_RECORD'").select(ResponseValidator.RAW_RECORD).as(Encoders.STRING())
+        .collectAsList().stream().sorted().toList());
+    // the first j1 in input order is kept
+    assertEquals(List.of(RowFactory.create("j1", 9), RowFactory.create("j7", 10), RowFactory.create("j8", 3)),
+        analysis.facts().orderBy("response_id").select("response_id", "nps").collectAsList());
+    // the CRM is read alike: the line with two customers is one malformed row
+    assertEquals(List.of(RowFactory.create("MALFORMED_RECORD",
+            "{\"customer_id\":\"c2\",\"region\":\"north\",\"visits\":4}{\"customer_id\":\"c3\"}")),
+        ResponseValidator.split(analysis.crm()).rejected().select("reason", ResponseValidator.RAW_RECORD).collectAsList());
+  }
+
+  @Test
   void everyFormatYieldsTheSameFactsAndReasons() {
     Map<String, Long> expected = new TreeMap<>(planted.plantedBadRows());
     expected.values().removeIf(n -> n == 0); // Parquet cannot hold malformed lines or bad dates

@@ -26,9 +26,18 @@ public final class TestInputs {
 
   /** As {@link #csv(Path, String, String...)}, in the given encoding. */
   public static Path csv(Path dir, String name, Charset encoding, String... lines) {
+    return write(dir, name, "part.csv", encoding, lines);
+  }
+
+  /** Writes JSON lines (joined with \n) to dir/name/part.json and returns the folder. */
+  public static Path json(Path dir, String name, String... lines) {
+    return write(dir, name, "part.json", StandardCharsets.UTF_8, lines);
+  }
+
+  private static Path write(Path dir, String name, String file, Charset encoding, String... lines) {
     try {
       Path folder = Files.createDirectories(dir.resolve(name));
-      Files.writeString(folder.resolve("part.csv"), String.join("\n", lines) + "\n", encoding);
+      Files.writeString(folder.resolve(file), String.join("\n", lines) + "\n", encoding);
       return folder;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
