@@ -210,7 +210,8 @@ public final class Sources {
 
   /**
    * The source's column names, or null for JSON (whose lines may each carry different fields:
-   * absent fields read as NULL). Fails with a clear message when the path does not exist.
+   * absent fields read as NULL). Fails with a clear message when the path does not exist or
+   * holds no data file.
    */
   private static List<String> columnsOf(SparkSession spark, String path, SourceFormat format, Settings.CsvDialect csv,
       String key) {
@@ -221,21 +222,30 @@ public final class Sources {
     try {
       return switch (format) {
         case CSV -> List.of(csvReader(spark, csv).option("header", "true").csv(path).schema().fieldNames());
-        case JSON -> null;
+        case JSON -> {
+          if (spark.read().text(path).inputFiles().length == 0) { // the CSV and Parquet readers fail so
+            throw noData(key, format, path);
+          }
+          yield null;
+        }
         case PARQUET -> List.of(spark.read().parquet(path).schema().fieldNames());
         case DELTA -> List.of(spark.read().format("delta").load(path).schema().fieldNames());
         case JDBC -> throw new IllegalStateException(key + ": a JDBC source has no path"); // SettingsLoader allows it for the CRM only
       };
     } catch (Exception e) { // Spark's AnalysisException is checked in Java's eyes but undeclared
       if (e instanceof AnalysisException a && "UNABLE_TO_INFER_SCHEMA".equals(a.getErrorClass())) {
-        throw SatlakeException.badInput(key + ".path: no " + format.name().toLowerCase(java.util.Locale.ROOT)
-            + " data under " + path + " (an empty folder?)");
+        throw noData(key, format, path);
       }
       if (e instanceof AnalysisException a) {
         throw SatlakeException.badInput(key + ".path: cannot read " + path + ": " + a.getMessage());
       }
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
     }
+  }
+
+  private static SatlakeException noData(String key, SourceFormat format, String path) {
+    return SatlakeException.badInput(key + ".path: no " + format.name().toLowerCase(java.util.Locale.ROOT)
+        + " data under " + path + " (an empty folder?)");
   }
 
   /**
