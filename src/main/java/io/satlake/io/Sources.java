@@ -1,8 +1,10 @@
 package io.satlake.io;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.struct;
 
 import io.satlake.SatlakeException;
@@ -274,7 +276,7 @@ public final class Sources {
         fields.add(DataTypes.createStructField(CORRUPT_RECORD, DataTypes.StringType, true));
         // A line with too few or too many fields is malformed whichever columns a query reads:
         // with column pruning the CSV parser would check only the fields the query needs.
-        return csvReader(spark, csv).option("multiLine", multiLine).option("header", "true")
+        Dataset<Row> rows = csvReader(spark, csv).option("multiLine", multiLine).option("header", "true")
             .option("columnPruning", "false")
             // every file's header is checked against the first one's: fields are read by position
             .option("enforceSchema", "false")
@@ -282,6 +284,16 @@ public final class Sources {
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", CORRUPT_RECORD)
             .csv(path);
+        if (!multiLine) {
+          return rows; // the line reader skips lines of only whitespace (String.trim's: up to U+0020)
+        }
+        // The multi-line parser makes such a line a record of one field, malformed: skip it too.
+        String whitespace = "^[\\x00-\\x20]*$";
+        Column blank = col(CORRUPT_RECORD).rlike(whitespace);
+        for (String name : available) {
+          blank = blank.and(coalesce(col(Identifiers.quote(name)).rlike(whitespace), lit(true)));
+        }
+        return rows.filter(not(coalesce(blank, lit(false))));
       }
       case JSON -> {
         return JsonLines.read(spark, path, List.copyOf(new java.util.LinkedHashSet<>(wanted)), CORRUPT_RECORD);

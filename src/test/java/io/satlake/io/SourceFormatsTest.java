@@ -94,6 +94,25 @@ class SourceFormatsTest {
   }
 
   @Test
+  void multiLineCsvSkipsLinesOfOnlyWhitespace() {
+    Path responses = TestInputs.csv(dir, "multi-line-blank",
+        "response_id,customer_id,survey_date,channel,nps,csat,ces,dim_quality,complaint_category,comment",
+        "   ",
+        "w1,c1,2025-01-15,web,9,5,2,7,,\"first\n   \nlast\"", // a line of spaces inside quotes is the field's
+        "\t",
+        "",
+        "w2,c1,2025-01-16,app,7,4,3,6,,",
+        " \t ");
+    Path crm = TestInputs.csv(dir, "multi-line-blank-crm", "customer_id,region,visits", "c1,north,4");
+    SatisfactionPipeline.Analysis analysis = analyse(
+        TestInputs.small(responses, crm, dir.resolve("wh"), "inputs.responses.csv-multi-line=true"));
+    assertEquals(2, analysis.responses().count()); // w1 and w2; the three whitespace lines and the empty one hold no record
+    assertEquals(Map.of(), reasons(analysis));
+    assertEquals(List.of(RowFactory.create("w1", true), RowFactory.create("w2", false)),
+        analysis.facts().orderBy("response_id").select("response_id", "has_comment").collectAsList());
+  }
+
+  @Test
   void csvInAnotherDialectReadsTheSameValues() {
     // a European spreadsheet export: semicolons, windows-1252, a comma inside an unquoted field
     Path responses = TestInputs.csv(dir, "semicolons", Charset.forName("windows-1252"),
