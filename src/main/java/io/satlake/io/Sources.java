@@ -2,6 +2,7 @@ package io.satlake.io;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.not;
@@ -223,7 +224,11 @@ public final class Sources {
     requireExists(spark, path, key + ".path");
     try {
       return switch (format) {
-        case CSV -> List.of(csvReader(spark, csv).option("header", "true").csv(path).schema().fieldNames());
+        case CSV -> {
+          List<String> header = List.of(csvReader(spark, csv).option("header", "true").csv(path).schema().fieldNames());
+          checkHeader(spark, path, csv, key, header);
+          yield header;
+        }
         case JSON -> {
           if (spark.read().text(path).inputFiles().length == 0) { // the CSV and Parquet readers fail so
             throw noData(key, format, path);
@@ -243,6 +248,55 @@ public final class Sources {
       }
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Fails, naming the file, when the header has a column without a name (a spreadsheet's trailing
+   * delimiter) or a name twice. Spark names such columns itself ({@code _c13}; {@code extra2} and
+   * {@code extra5}), then finds that no file's header matches those names and fails each task
+   * with a stack trace. A name Spark made ends with its column's index: only then is the header
+   * line read as it is, under the same dialect (the first line the header was taken from).
+   */
+  private static void checkHeader(SparkSession spark, String path, Settings.CsvDialect csv, String key,
+      List<String> header) {
+    int n = header.size();
+    if (java.util.stream.IntStream.range(0, n).noneMatch(i -> header.get(i).endsWith(Integer.toString(i)))) {
+      return;
+    }
+    StructType asText = DataTypes.createStructType(java.util.stream.IntStream.range(0, n)
+        .mapToObj(i -> DataTypes.createStructField("_c" + i, DataTypes.StringType, true)).toList());
+    Row line = csvReader(spark, csv).option("header", "false").schema(asText).csv(path)
+        .select(col("*"), input_file_name()).first();
+    boolean caseSensitive = Boolean.parseBoolean(spark.conf().get("spark.sql.caseSensitive"));
+    List<String> problems = new ArrayList<>();
+    Map<String, List<Integer>> columns = new LinkedHashMap<>(); // each name as Spark compares it -> its indexes
+    for (int i = 0; i < n; i++) {
+      String name = line.getString(i);
+      if (name == null || name.isEmpty()) {
+        problems.add("column " + (i + 1) + " has no name" + (i < n - 1 ? ""
+            : " (a trailing " + (csv.delimiter().equals(",") ? "comma" : "delimiter") + "?)"));
+      } else {
+        columns.computeIfAbsent(caseSensitive ? name : name.toLowerCase(java.util.Locale.ROOT),
+            k -> new ArrayList<>()).add(i);
+      }
+    }
+    columns.values().stream().filter(at -> at.size() > 1).forEach(at -> {
+      List<String> spellings = at.stream().map(i -> "'" + line.getString(i) + "'").distinct().toList();
+      String numbers = " (columns " + and(at.stream().map(i -> Integer.toString(i + 1)).toList()) + ")";
+      problems.add(spellings.size() == 1
+          ? "column name " + spellings.get(0) + " appears " + (at.size() == 2 ? "twice" : at.size() + " times") + numbers
+          : "column names " + and(spellings) + " are one name to Spark, which ignores case" + numbers);
+    });
+    if (!problems.isEmpty()) {
+      throw SatlakeException.badInput(key + ".path: the header of " + line.getString(n) + " cannot be used: "
+          + String.join("; ", problems));
+    }
+  }
+
+  /** "a", "a and b", "a, b and c". */
+  private static String and(List<String> items) {
+    return items.size() == 1 ? items.get(0)
+        : String.join(", ", items.subList(0, items.size() - 1)) + " and " + items.get(items.size() - 1);
   }
 
   private static SatlakeException noData(String key, SourceFormat format, String path) {

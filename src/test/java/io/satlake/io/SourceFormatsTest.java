@@ -137,6 +137,33 @@ class SourceFormatsTest {
   }
 
   @Test
+  void aCsvHeaderWithAnUnnamedOrRepeatedColumnIsBadInput() {
+    // a spreadsheet export: an empty column 6 and a trailing comma on every line
+    Path responses = TestInputs.csv(dir, "unnamed-columns",
+        "response_id,customer_id,survey_date,channel,nps,,csat,ces,dim_quality,complaint_category,comment,",
+        "u1,c1,2025-01-15,web,9,,5,2,7,,,");
+    Path crm = TestInputs.csv(dir, "repeated-columns", "customer_id,region,extra,visits,Extra,EXTRA,note,note",
+        "c1,north,1,4,2,3,a,b");
+    Path goodResponses = TestInputs.csv(dir, "good-responses",
+        "response_id,customer_id,survey_date,channel,nps,csat,ces,dim_quality,complaint_category,comment",
+        "u1,c1,2025-01-15,web,9,5,2,7,,");
+    Path goodCrm = TestInputs.csv(dir, "good-crm", "customer_id,region,visits", "c1,north,4");
+
+    SatlakeException unnamed = assertThrows(SatlakeException.class,
+        () -> analyse(TestInputs.small(responses, goodCrm, dir.resolve("wh"))));
+    assertEquals(SatlakeException.ExitCode.BAD_INPUT, unnamed.exitCode());
+    assertEquals("satlake.inputs.responses.path: the header of " + responses.resolve("part.csv").toUri()
+        + " cannot be used: column 6 has no name; column 12 has no name (a trailing comma?)", unnamed.getMessage());
+
+    SatlakeException repeated = assertThrows(SatlakeException.class,
+        () -> analyse(TestInputs.small(goodResponses, crm, dir.resolve("wh"))));
+    assertEquals(SatlakeException.ExitCode.BAD_INPUT, repeated.exitCode());
+    assertEquals("satlake.inputs.crm.path: the header of " + crm.resolve("part.csv").toUri() + " cannot be used:"
+        + " column names 'extra', 'Extra' and 'EXTRA' are one name to Spark, which ignores case (columns 3, 5 and 6);"
+        + " column name 'note' appears twice (columns 7 and 8)", repeated.getMessage());
+  }
+
+  @Test
   void aCsvDialectThatCannotBeReadIsAConfigurationError() {
     SatlakeException e = assertThrows(SatlakeException.class,
         () -> TestInputs.small(dir, dir, dir.resolve("wh"), "inputs.responses.csv-delimiter=ab",
