@@ -205,6 +205,38 @@ class CommandLineTest {
     assertEquals("one,two\n1,\"a,b\"\n", o.out());
   }
 
+  /** Settings from these overrides and the test inputs; throws on a configuration problem. */
+  private static io.satlake.config.Settings settings(String... keyValues) {
+    java.util.Map<String, String> overrides = new java.util.LinkedHashMap<>();
+    overrides.put("inputs.responses.path", responses.toString());
+    overrides.put("inputs.crm.path", crm.toString());
+    for (String kv : keyValues) {
+      overrides.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+    }
+    return io.satlake.config.SettingsLoader.load(null, overrides);
+  }
+
+  @Test
+  void aSetValueIsNeverCutShortByAHoconComment() {
+    // HOCON reads // and # as the start of a comment: the value would be /tmp/wh and <dir>/run
+    assertEquals("/tmp/wh//nightly", settings("warehouse=/tmp/wh//nightly").warehouse());
+    Path hashFolder = TestInputs.csv(dir, "run#2", "response_id,customer_id,survey_date,nps", "r1,c1,2025-01-01,9");
+    Outcome o = execute(npsAndRegionOnly("--set", "inputs.responses.path=" + hashFolder, "--set", "database=satlake_hash"));
+    assertEquals(0, o.code(), o.err());
+    assertEquals(hashFolder.toString(), settings("inputs.responses.path=" + hashFolder).responses().path());
+    // a number or list followed by a comment is kept whole too, so it is not a number or list
+    assertFails(2, "satlake.min-n: must be a whole number", run("--set", "min-n=5 # five"));
+    assertFails(2, "satlake.dimensions: must be a list of names", run("--set", "dimensions=[a, b] // two"));
+    // a second line or a comma would set another key
+    assertFails(2, "satlake.min-n: must be a whole number", run("--set", "min-n=5, database = other"));
+    assertFails(2, "satlake.min-n: must be a whole number", run("--set", "min-n=5\nmin-n = 6"));
+    // inside quotes # and // are text, and HOCON still reads the value
+    assertEquals("#", settings("inputs.responses.csv-delimiter=\"#\"").responses().csv().delimiter());
+    assertEquals("http://x//y", settings("spark.conf={\"spark.a\" = \"http://x//y\"}").spark().conf().get("spark.a"));
+    assertEquals(List.of(List.of("region", "channel")), settings("segments.combinations=[[region, channel]]")
+        .segments().combinations());
+  }
+
   @Test
   void aCriticalAlertExitsWithFourWhenConfiguredAfterASucceededRun() {
     String[] args = npsAndRegionOnly("--set", "database=satlake_alert_exit",

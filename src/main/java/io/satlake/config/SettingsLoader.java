@@ -100,19 +100,65 @@ public final class SettingsLoader {
     return loader.build();
   }
 
-  /** Each override value is parsed as HOCON (so lists work) unless that fails, then as a string. */
+  /**
+   * Each override value is parsed as HOCON (so lists, numbers and null work) when HOCON reads all
+   * of it as one value; otherwise it is taken whole as a plain string. A value is never cut short:
+   * HOCON would read the rest of {@code /tmp/wh//nightly} or {@code /data/run#2} as a comment.
+   */
   private static String renderOverrides(Map<String, String> overrides) {
     StringBuilder hocon = new StringBuilder();
     for (Map.Entry<String, String> e : overrides.entrySet()) {
       String value = e.getValue();
-      try {
-        ConfigFactory.parseString("v = " + value);
-      } catch (ConfigException notHocon) {
+      if (!wholeHoconValue(value)) {
         value = ConfigValueFactory.fromAnyRef(value).render(ConfigRenderOptions.concise());
       }
       hocon.append(e.getKey()).append(" = ").append(value).append('\n');
     }
     return hocon.toString();
+  }
+
+  /**
+   * Whether HOCON reads all of {@code value} as one value: it parses, on one line, with no comment,
+   * and sets no other key ({@code 5, other = 6}).
+   */
+  static boolean wholeHoconValue(String value) {
+    if (endsEarly(value)) {
+      return false;
+    }
+    try {
+      return ConfigFactory.parseString("v = " + value).root().keySet().equals(Set.of("v"));
+    } catch (ConfigException notHocon) {
+      return false;
+    }
+  }
+
+  /**
+   * A {@code #} or {@code //} outside a quoted string (HOCON would drop the rest of the line as a
+   * comment), or a line break there (a second line could set other keys or replace this one).
+   */
+  private static boolean endsEarly(String value) {
+    boolean quoted = false;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (quoted) {
+        if (c == '\\') {
+          i++; // an escaped character, e.g. \"
+        } else if (c == '"') {
+          quoted = false;
+        }
+      } else if (value.startsWith("\"\"\"", i)) { // a triple-quoted string: no escapes, ends at the next """
+        int end = value.indexOf("\"\"\"", i + 3);
+        if (end < 0) {
+          return false; // unterminated: not HOCON, taken as a string anyway
+        }
+        i = end + 2;
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == '#' || value.startsWith("//", i) || c == '\n' || c == '\r') {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Config parse(Supplier<Config> parser) {
