@@ -238,6 +238,24 @@ class CommandLineTest {
   }
 
   @Test
+  void aFractionOfAWholeNumberSettingIsRefusedNotTruncated() {
+    // Typesafe's getInt reads 1.5 as 1, 0.9 as 0 (then "must be at least 1 (is 0)") and 1.9 as 1
+    Outcome o = execute(run("--set", "min-n=1.5", "--set", "window.trailing-days=0.9", "--set", "customers.clusters.k=1.9",
+        "--set", "importance.seed=2.5", "--set", "inputs.crm.broadcast-max-mb=\"7.5\""));
+    assertEquals(2, o.code(), o.err());
+    for (String key : new String[] {"min-n", "window.trailing-days", "customers.clusters.k", "importance.seed",
+        "inputs.crm.broadcast-max-mb"}) {
+      assertTrue(o.err().contains("satlake." + key + ": must be a whole number\n"), key + " in: " + o.err());
+    }
+    assertTrue(!o.err().contains("(is 0)") && !o.err().contains("(is 1)"), o.err());
+    // written with a point, a whole number is still one; a quoted one is read as HOCON reads it
+    assertEquals(5, settings("min-n=5.0").minN());
+    assertEquals(1000, settings("min-n=1e3").minN());
+    assertEquals(7, settings("min-n=\"7\"").minN());
+    assertFails(2, "satlake.min-n: must be a whole number", run("--set", "min-n=3000000000"));
+  }
+
+  @Test
   void aCriticalAlertExitsWithFourWhenConfiguredAfterASucceededRun() {
     String[] args = npsAndRegionOnly("--set", "database=satlake_alert_exit",
         // the one response has nps 9: NPS 100, below 101

@@ -348,12 +348,31 @@ public final class SettingsLoader {
   }
 
   private long longValue(String path) {
+    Long value = wholeNumber(path, Long.MIN_VALUE, Long.MAX_VALUE);
+    return value == null ? 0 : value;
+  }
+
+  /**
+   * The whole number at {@code path} within [min, max], or null with the problem recorded.
+   * Typesafe's getInt and getLong would cut a fraction off: 1.5 read as 1, 0.9 as 0. A number
+   * written with a point but without a fraction (5.0, 1e3) is whole.
+   */
+  private Long wholeNumber(String path, long min, long max) {
     try {
-      return config.getLong(path);
+      Number number = config.getNumber(path); // also reads a quoted "5"
+      double d = number.doubleValue();
+      if (number instanceof Integer || number instanceof Long) {
+        if (number.longValue() >= min && number.longValue() <= max) {
+          return number.longValue();
+        }
+      } else if (d == Math.rint(d) && d >= min && d <= max) { // NaN and the infinities fail both
+        return (long) d;
+      }
     } catch (ConfigException e) {
-      problems.add(path + ": must be a whole number");
-      return 0;
+      // not a number: the problem below
     }
+    problems.add(path + ": must be a whole number");
+    return null;
   }
 
   /** The CRM's JDBC source when its format is jdbc, else null. The password itself is never config. */
@@ -825,16 +844,15 @@ public final class SettingsLoader {
   }
 
   private int intAtLeast(String path, int min) {
-    try {
-      int value = config.getInt(path);
-      if (value < min) {
-        problems.add(path + ": must be at least " + min + " (is " + value + ")");
-      }
-      return value;
-    } catch (ConfigException e) {
-      problems.add(path + ": must be a whole number");
+    Long whole = wholeNumber(path, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    if (whole == null) {
       return min;
     }
+    int value = whole.intValue();
+    if (value < min) {
+      problems.add(path + ": must be at least " + min + " (is " + value + ")");
+    }
+    return value;
   }
 
   private double number(String path) {
