@@ -1,6 +1,7 @@
 package io.satlake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.satlake.testing.SharedSpark;
@@ -253,6 +254,29 @@ class CommandLineTest {
     assertEquals(1000, settings("min-n=1e3").minN());
     assertEquals(7, settings("min-n=\"7\"").minN());
     assertFails(2, "satlake.min-n: must be a whole number", run("--set", "min-n=3000000000"));
+  }
+
+  @Test
+  void aDatePatternSparkCannotParseWithIsAConfigurationProblem() {
+    Outcome o = execute(run("--set", "inputs.responses.date-format=yyyy-MM-dd-qqqqq",
+        "--set", "customers.signup-date-format=yyyy-MM-dd 'at", "--set", "min-n=0"));
+    assertEquals(2, o.code(), o.err());
+    for (String expected : new String[] {
+        "satlake.inputs.responses.date-format: 'yyyy-MM-dd-qqqqq' is not a date pattern Spark can parse with"
+            + " (Illegal pattern character: q; see README, Configuration)",
+        "satlake.customers.signup-date-format: 'yyyy-MM-dd 'at' is not a date pattern Spark can parse with"
+            + " (Pattern ends with an incomplete string literal",
+        "satlake.min-n: must be at least 1"}) {
+      assertTrue(o.err().contains(expected), expected + " in: " + o.err());
+    }
+    assertTrue(!o.err().contains("\tat "), o.err());
+    // java.time parses with E (a day of the week), Spark does not: the check is Spark's
+    java.time.format.DateTimeFormatter.ofPattern("EEE yyyy-MM-dd");
+    assertThrows(Exception.class, () -> SharedSpark.spark()
+        .sql("SELECT try_to_timestamp('Wed 2025-01-01', 'EEE yyyy-MM-dd')").collect());
+    assertFails(2, "satlake.inputs.responses.date-format: 'EEE yyyy-MM-dd' is not a date pattern Spark can parse"
+        + " with (Illegal pattern character: E", run("--set", "inputs.responses.date-format=EEE yyyy-MM-dd"));
+    assertEquals("dd/MM/yyyy", settings("inputs.responses.date-format=dd/MM/yyyy").responses().dateFormat());
   }
 
   @Test

@@ -40,6 +40,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,6 +52,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.apache.spark.sql.catalyst.util.Iso8601TimestampFormatter;
+import org.apache.spark.sql.catalyst.util.LegacyDateFormats;
+import org.apache.spark.sql.catalyst.util.TimestampFormatter;
 
 /**
  * Builds {@link Settings} from HOCON. Precedence, highest first: -D system properties,
@@ -192,7 +196,7 @@ public final class SettingsLoader {
         enumValue("satlake.inputs.responses.format", SourceFormat.class),
         columnMap("satlake.inputs.responses.columns"),
         columnMap("satlake.inputs.responses.dimension-columns"),
-        string("satlake.inputs.responses.date-format"),
+        datePattern("satlake.inputs.responses.date-format"),
         bool("satlake.inputs.responses.csv-multi-line"),
         csvDialect("satlake.inputs.responses"));
     CrmInput crm = new CrmInput(
@@ -696,7 +700,7 @@ public final class SettingsLoader {
         problems.add("satlake.segments.dimensions: '" + attribute + "' is a customer attribute, not a segment");
       }
     }
-    return new Customers(churned, signup, string(key + ".signup-date-format"),
+    return new Customers(churned, signup, datePattern(key + ".signup-date-format"),
         optionalIdentifier(key + ".spend-column"), optionalIdentifier(key + ".visits-column"),
         optionalIdentifier(key + ".feature-usage-column"), tiers, clusters);
   }
@@ -724,6 +728,32 @@ public final class SettingsLoader {
       problems.add(path + ": must be set");
     }
     return value;
+  }
+
+  /**
+   * A date pattern, checked as Spark checks the pattern of {@code to_timestamp} when it parses with
+   * it (stricter than java.time: week-based letters, E, F, q, Q and some widths are refused), so a
+   * bad pattern is a configuration problem here instead of a failed run.
+   */
+  private String datePattern(String path) {
+    String pattern = string(path);
+    if (pattern == null || pattern.isBlank()) {
+      return pattern;
+    }
+    try {
+      // What Spark's to_timestamp builds for a constant pattern under the CORRECTED parser policy
+      // that runs set (SparkSessions.configureRun): SIMPLE_DATE_FORMAT for legacy, parsing
+      new Iso8601TimestampFormatter(pattern, ZoneOffset.UTC, TimestampFormatter.defaultLocale(),
+          LegacyDateFormats.SIMPLE_DATE_FORMAT(), true).validatePatternString(true);
+    } catch (RuntimeException e) {
+      Throwable reason = e;
+      while (reason.getCause() != null) { // Spark wraps java.time's reason in an upgrade notice
+        reason = reason.getCause();
+      }
+      problems.add(path + ": '" + pattern + "' is not a date pattern Spark can parse with ("
+          + reason.getMessage().lines().findFirst().orElse("") + "; see README, Configuration)");
+    }
+    return pattern;
   }
 
   private String optionalString(String path) {
