@@ -280,6 +280,17 @@ class CommandLineTest {
   }
 
   @Test
+  void aSparkMasterSparkCannotStartIsAConfigurationProblem() {
+    assertFails(2, "satlake.spark.master: 'bogus' is not a Spark master URL", run("--set", "spark.master=bogus"));
+    assertFails(2, "satlake.spark.master: 'local[two]' is not a Spark master URL", run("--set", "spark.master=local[two]"));
+    assertFails(2, "satlake.spark.master: 'local[0]' is not a Spark master URL", run("--set", "spark.master=local[0]"));
+    for (String master : new String[] {"local", "local[2]", "local[*]", "local[4, 3]", "local-cluster[2,1,1024]",
+        "\"spark://127.0.0.1:7077\""}) {
+      assertEquals(master.replace("\"", ""), settings("spark.master=" + master).spark().master());
+    }
+  }
+
+  @Test
   void aCriticalAlertExitsWithFourWhenConfiguredAfterASucceededRun() {
     String[] args = npsAndRegionOnly("--set", "database=satlake_alert_exit",
         // the one response has nps 9: NPS 100, below 101

@@ -229,7 +229,7 @@ public final class SettingsLoader {
     }
     String scratchDir = scratch != null ? scratch : warehouse == null ? null : warehouse + "/_scratch";
     SparkSettings spark = new SparkSettings(
-        string("satlake.spark.master"),
+        sparkMaster("satlake.spark.master"),
         string("satlake.spark.app-name"),
         intAtLeast("satlake.spark.shuffle-partitions", 0),
         enumValue("satlake.spark.catalog", Catalog.class),
@@ -728,6 +728,39 @@ public final class SettingsLoader {
       problems.add(path + ": must be set");
     }
     return value;
+  }
+
+  /** Spark's own master URLs, as SparkContext matches them (a regex of Spark's that is not public). */
+  private static final java.util.regex.Pattern SPARK_MASTER = java.util.regex.Pattern.compile(
+      "local|local\\[(?:[0-9]+|\\*)\\]|local\\[(?:[0-9]+|\\*)\\s*,\\s*[0-9]+\\]"
+      + "|local-cluster\\[\\s*[0-9]+\\s*,\\s*[0-9]+\\s*,\\s*[0-9]+\\s*]|spark://.*");
+
+  /**
+   * A master URL that Spark can start: one of its own (local, local[N], local[*], local[N,F],
+   * local-cluster[W,C,M], spark://...) or one a cluster manager on the classpath takes (yarn,
+   * k8s://... where those are installed). Anything else Spark refuses only when the session starts,
+   * with a stack trace.
+   */
+  private String sparkMaster(String path) {
+    String master = string(path);
+    if (master == null || master.isBlank()) {
+      return master;
+    }
+    boolean known = SPARK_MASTER.matcher(master).matches()
+        && !master.matches("local\\[0+\\s*(?:,.*)?\\]"); // Spark refuses 0 threads
+    if (!known) {
+      ClassLoader loader = Thread.currentThread().getContextClassLoader();
+      for (org.apache.spark.scheduler.ExternalClusterManager manager : java.util.ServiceLoader.load(
+          org.apache.spark.scheduler.ExternalClusterManager.class,
+          loader != null ? loader : SettingsLoader.class.getClassLoader())) {
+        known |= manager.canCreate(master);
+      }
+    }
+    if (!known) {
+      problems.add(path + ": '" + master + "' is not a Spark master URL (local, local[N], local[*], local[N,F],"
+          + " spark://HOST:PORT, or one of a cluster manager on the classpath)");
+    }
+    return master;
   }
 
   /**
