@@ -363,16 +363,29 @@ public final class SatisfactionJob {
     if (spark.catalog().databaseExists(settings.database())) {
       spark.catalog().setCurrentDatabase(settings.database());
     }
-    Dataset<Row> result;
     try {
-      result = spark.sql(statement.get(0));
+      // A command (INSERT, DDL) runs inside spark.sql, a query while its rows are collected
+      SqlOutput.print(spark.sql(statement.get(0)), format, limit, out);
     } catch (Exception e) { // Scala's AnalysisException (parse errors included) is undeclared
       if (e instanceof org.apache.spark.sql.AnalysisException analysis) {
         throw SatlakeException.usage(analysis.getSimpleMessage());
       }
-      throw e;
+      throw new SatlakeException(SatlakeException.ExitCode.RUN_FAILED, failureMessage(e));
     }
-    SqlOutput.print(result, format, limit, out);
+  }
+
+  /**
+   * The first line of the innermost cause's message: a task's failure arrives as "Job aborted due
+   * to stage failure: ..." with the task's stack trace in it, around the error itself (raise_error's
+   * text, [DIVIDE_BY_ZERO] ...).
+   */
+  static String failureMessage(Throwable e) {
+    Throwable reason = e;
+    while (reason.getCause() != null && reason.getCause() != reason) {
+      reason = reason.getCause();
+    }
+    String message = reason.getMessage();
+    return message == null || message.isBlank() ? reason.toString() : message.lines().findFirst().orElse("").strip();
   }
 
   static String version() {

@@ -291,6 +291,20 @@ class CommandLineTest {
   }
 
   @Test
+  void aStatementThatFailsWhileItRunsPrintsSparksMessageAndExitsWithOne() {
+    String warehouse = "warehouse=" + dir.resolve("wh");
+    Outcome raised = execute("sql", "SELECT raise_error('boom')", "--set", warehouse);
+    assertEquals(1, raised.code(), raised.err());
+    assertEquals("satlake sql: boom\n", raised.err());
+    // fails in a task: Spark's "Job aborted due to stage failure" and the task's stack trace around it
+    Outcome asserted = execute("sql", "SELECT assert_true(id < 2, concat('id ', id, ' is too big')) FROM range(3)",
+        "--set", warehouse);
+    assertEquals(1, asserted.code(), asserted.err());
+    assertEquals("satlake sql: id 2 is too big\n", asserted.err());
+    assertEquals("", asserted.out());
+  }
+
+  @Test
   void aCriticalAlertExitsWithFourWhenConfiguredAfterASucceededRun() {
     String[] args = npsAndRegionOnly("--set", "database=satlake_alert_exit",
         // the one response has nps 9: NPS 100, below 101
