@@ -305,6 +305,27 @@ class CommandLineTest {
   }
 
   @Test
+  void sqlPrintsArraysMapsAndStructsAsJson() {
+    String query = "SELECT array('a', 'b') AS a, map('k', 1) AS m, named_struct('x', 1, 'y', array(1, 2)) AS s,"
+        + " 'plain' AS p";
+    String warehouse = "warehouse=" + dir.resolve("wh");
+    Outcome csv = execute("sql", query, "--format", "csv", "--set", warehouse);
+    assertEquals(0, csv.code(), csv.err());
+    assertEquals("a,m,s,p\n\"[\"\"a\"\",\"\"b\"\"]\",\"{\"\"k\"\":1}\",\"{\"\"x\"\":1,\"\"y\"\":[1,2]}\",plain\n", csv.out());
+    Outcome table = execute("sql", query, "--set", warehouse);
+    assertEquals(0, table.code(), table.err());
+    assertEquals("a         | m       | s                 | p    \n"
+        + "----------+---------+-------------------+------\n"
+        + "[\"a\",\"b\"] | {\"k\":1} | {\"x\":1,\"y\":[1,2]} | plain\n"
+        + "(1 row)\n", table.out());
+    // a result may repeat a column name
+    Outcome repeated = execute("sql", "SELECT array(1) AS a, 2 AS a, map(3, array(4)) AS b", "--format", "csv",
+        "--set", warehouse);
+    assertEquals(0, repeated.code(), repeated.err());
+    assertEquals("a,a,b\n[1],2,\"{\"\"3\"\":[4]}\"\n", repeated.out());
+  }
+
+  @Test
   void aCriticalAlertExitsWithFourWhenConfiguredAfterASucceededRun() {
     String[] args = npsAndRegionOnly("--set", "database=satlake_alert_exit",
         // the one response has nps 9: NPS 100, below 101

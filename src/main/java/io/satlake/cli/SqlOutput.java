@@ -1,22 +1,32 @@
 package io.satlake.cli;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.to_json;
+
 import io.satlake.io.Csv;
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.List;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
-/** Prints a query result as an aligned table or as RFC 4180 CSV with a header. */
+/** Prints a query result as an aligned table or as RFC 4180 CSV with a header; arrays, maps and structs as JSON. */
 public final class SqlOutput {
   private SqlOutput() {}
 
   public static void print(Dataset<Row> result, String format, int limit, PrintStream out) {
-    List<Row> rows = result.limit(limit + 1).collectAsList(); // a user's query result, bounded
+    String[] columns = result.columns();
+    List<Row> rows = withJson(result).limit(limit + 1).collectAsList(); // a user's query result, bounded
     boolean truncated = rows.size() > limit;
     if (truncated) {
       rows = rows.subList(0, limit);
     }
-    String[] columns = result.columns();
     if (format.equals("csv")) {
       out.println(Csv.line(List.of(columns).stream().map(c -> (Object) c).toList()));
       for (Row row : rows) {
@@ -49,6 +59,29 @@ public final class SqlOutput {
       }
       out.println("(" + rows.size() + " row" + (rows.size() == 1 ? "" : "s") + (truncated ? ", truncated at --limit" : "") + ")");
     }
+  }
+
+  /**
+   * Arrays, maps and structs as JSON text ({@code ["a","b"]}, {@code {"k":1}}): collected, they
+   * would print as Scala's WrappedArray(a, b) and Map(k -> 1). Columns are renamed by position
+   * first, as a result may repeat a name.
+   */
+  static Dataset<Row> withJson(Dataset<Row> result) {
+    StructField[] fields = result.schema().fields();
+    if (Arrays.stream(fields).noneMatch(f -> complex(f.dataType()))) {
+      return result;
+    }
+    String[] names = new String[fields.length];
+    Column[] columns = new Column[fields.length];
+    for (int i = 0; i < fields.length; i++) {
+      names[i] = "c" + i;
+      columns[i] = complex(fields[i].dataType()) ? to_json(col(names[i])) : col(names[i]);
+    }
+    return result.toDF(names).select(columns);
+  }
+
+  private static boolean complex(DataType type) {
+    return type instanceof ArrayType || type instanceof MapType || type instanceof StructType;
   }
 
   private static List<Object> values(Row row) {
