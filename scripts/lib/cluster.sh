@@ -124,12 +124,24 @@ local_cluster_status() {
   echo "logs:    $dir/logs"
 }
 
+LOCAL_CLUSTER_HELP='usage: satlake local-cluster start|stop|status
+
+A Spark standalone cluster on 127.0.0.1: one master and SATLAKE_WORKERS workers, each its own JVM,
+from the Maven classpath (no Spark install needed). Submit to it with `satlake submit`.
+  start    start it (idempotent), wait until every worker has registered, print the status
+  stop     stop it (idempotent): each daemon with its executors and drivers
+  status   print the master URL, the web UI, the alive workers and the log folder; exit 0 when
+           the cluster is up, 1 when not
+Env: SATLAKE_MASTER_PORT (7077), SATLAKE_MASTER_WEBUI_PORT (8080), SATLAKE_WORKERS (2),
+SATLAKE_WORKER_CORES (1), SATLAKE_WORKER_MEMORY (2g), SATLAKE_CLUSTER_DIR (target/local-cluster).'
+
 local_cluster() {
   case "${1:-}" in
     start) local_cluster_start ;;
     stop) local_cluster_stop ;;
     status) local_cluster_status ;;
-    *) die "usage: satlake local-cluster start|stop|status" ;;
+    -h|--help|help) echo "$LOCAL_CLUSTER_HELP" ;;
+    *) die "usage: satlake local-cluster start|stop|status (see local-cluster --help)" ;;
   esac
 }
 

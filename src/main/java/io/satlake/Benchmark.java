@@ -38,7 +38,7 @@ import scala.runtime.BoxedUnit;
  */
 final class Benchmark {
   static final String HELP = """
-      usage: satlake bench --responses N [--customers M] [--repeat K] [--input DIR] [--config FILE] [--set key=value ...]
+      usage: satlake bench --responses N [--customers M] [--repeat K] [--input DIR] [--run-date D] [--config FILE] [--set key=value ...]
 
       Runs the full nightly job (validation, CRM join, segment scores, correlations, every Delta
       table) K times on the same Parquet input, each run in a fresh JVM with this one's JVM

@@ -108,8 +108,8 @@ public final class SatisfactionJob {
       Writes DIR/responses and DIR/crm in the input contract: realistic correlations, skewed
       complaint categories, multilingual comments, about 2% of responses from customers missing
       from the CRM, and a few planted rows of every response rejection reason (Parquet cannot
-      hold malformed lines or bad dates, so those two are CSV only). The same arguments always
-      give the same data.
+      hold malformed lines, invalid dates or non-integer scores, so those are CSV only). The same
+      arguments always give the same data.
 
         --responses N    good responses to write (required)
         --customers M    CRM customers to write (required)
@@ -122,9 +122,14 @@ public final class SatisfactionJob {
       usage: satlake sql "SELECT ..." [--format table|csv] [--limit N] [--config FILE] [--set key=value ...]
 
       Runs one SQL statement against the metastore (the database of the config is the current
-      one, so `SELECT * FROM segment_scores` works) and prints the result.
+      one, so `SELECT * FROM segment_scores` works) and prints the result; arrays, maps and
+      structs as JSON. SQL that does not parse or analyse exits with 2, a statement that fails
+      while it runs with 1.
+
         --format table|csv   output format (default table)
         --limit N            at most N rows (default 1000)
+        --config FILE        HOCON file overriding reference.conf (the warehouse, database, catalog)
+        --set key=value      override one key
       """;
 
   private SatisfactionJob() {}

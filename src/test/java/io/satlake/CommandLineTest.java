@@ -69,12 +69,19 @@ class CommandLineTest {
 
   @Test
   void helpForEveryCommand() {
-    for (String command : new String[] {"run", "backfill", "demo", "generate", "sql"}) {
+    for (String command : new String[] {"run", "backfill", "demo", "generate", "sql", "bench"}) {
       Outcome o = execute(command, "--help");
       assertEquals(0, o.code());
       assertTrue(o.out().startsWith("usage: satlake " + command), o.out());
     }
     assertEquals(0, execute("--help").code());
+    // the options a command takes are on its usage line and in its list
+    String sql = execute("sql", "--help").out();
+    assertTrue(sql.lines().findFirst().orElse("").contains("[--config FILE] [--set key=value ...]"), sql);
+    assertTrue(sql.contains("\n  --config FILE") && sql.contains("\n  --set key=value"), sql);
+    String bench = execute("bench", "--help").out();
+    assertTrue(bench.lines().findFirst().orElse("").contains("[--run-date D]") && bench.contains("\n  --run-date D"),
+        bench);
   }
 
   @Test
