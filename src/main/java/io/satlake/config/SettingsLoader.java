@@ -758,7 +758,7 @@ public final class SettingsLoader {
     }
     if (!known) {
       problems.add(path + ": '" + master + "' is not a Spark master URL (local, local[N], local[*], local[N,F],"
-          + " spark://HOST:PORT, or one of a cluster manager on the classpath)");
+          + " local-cluster[W,C,M], spark://HOST:PORT, or a URL a cluster manager on the classpath takes)");
     }
     return master;
   }
