@@ -368,6 +368,7 @@ public final class SatisfactionJob {
     if (spark.catalog().databaseExists(settings.database())) {
       spark.catalog().setCurrentDatabase(settings.database());
     }
+    Runnable restoreLogs = quietTaskFailureLogs();
     try {
       // A command (INSERT, DDL) runs inside spark.sql, a query while its rows are collected
       SqlOutput.print(spark.sql(statement.get(0)), format, limit, out);
@@ -376,6 +377,26 @@ public final class SatisfactionJob {
         throw SatlakeException.usage(analysis.getSimpleMessage());
       }
       throw new SatlakeException(SatlakeException.ExitCode.RUN_FAILED, failureMessage(e));
+    } finally {
+      restoreLogs.run();
+    }
+  }
+
+  /**
+   * Spark's executor and task scheduler log a failed task with its stack trace (about 50 lines)
+   * before the statement's error reaches {@link #sql}, which prints it as one line: while a
+   * statement runs, those two loggers are off. Returns what puts them back.
+   */
+  private static Runnable quietTaskFailureLogs() {
+    try {
+      Map<String, org.apache.logging.log4j.Level> before = new java.util.HashMap<>();
+      for (String name : List.of("org.apache.spark.executor.Executor", "org.apache.spark.scheduler.TaskSetManager")) {
+        before.put(name, org.apache.logging.log4j.LogManager.getLogger(name).getLevel());
+        org.apache.logging.log4j.core.config.Configurator.setLevel(name, org.apache.logging.log4j.Level.OFF);
+      }
+      return () -> org.apache.logging.log4j.core.config.Configurator.setLevel(before);
+    } catch (LinkageError | RuntimeException noLog4jCore) { // another logging backend: its logs stay
+      return () -> { };
     }
   }
 
