@@ -743,7 +743,9 @@ public final class SettingsLoader {
    */
   private String sparkMaster(String path) {
     String master = string(path);
-    if (master == null || master.isBlank()) {
+    // spark-submit's master (a system property by then) wins and the key goes unused: no check,
+    // as the cluster's managers (yarn, k8s) need not be on this classpath
+    if (master == null || master.isBlank() || System.getProperty("spark.master") != null) {
       return master;
     }
     boolean known = SPARK_MASTER.matcher(master).matches()
