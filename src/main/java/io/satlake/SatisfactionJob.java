@@ -376,7 +376,7 @@ public final class SatisfactionJob {
       if (e instanceof org.apache.spark.sql.AnalysisException analysis) {
         throw SatlakeException.usage(analysis.getSimpleMessage());
       }
-      throw new SatlakeException(SatlakeException.ExitCode.RUN_FAILED, failureMessage(e));
+      throw new SatlakeException(SatlakeException.ExitCode.RUN_FAILED, SatlakeException.innermostMessage(e));
     } finally {
       restoreLogs.run();
     }
@@ -398,20 +398,6 @@ public final class SatisfactionJob {
     } catch (LinkageError | RuntimeException noLog4jCore) { // another logging backend: its logs stay
       return () -> { };
     }
-  }
-
-  /**
-   * The first line of the innermost cause's message: a task's failure arrives as "Job aborted due
-   * to stage failure: ..." with the task's stack trace in it, around the error itself (raise_error's
-   * text, [DIVIDE_BY_ZERO] ...).
-   */
-  static String failureMessage(Throwable e) {
-    Throwable reason = e;
-    while (reason.getCause() != null && reason.getCause() != reason) {
-      reason = reason.getCause();
-    }
-    String message = reason.getMessage();
-    return message == null || message.isBlank() ? reason.toString() : message.lines().findFirst().orElse("").strip();
   }
 
   static String version() {

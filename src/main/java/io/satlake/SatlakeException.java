@@ -34,6 +34,20 @@ public final class SatlakeException extends RuntimeException {
     return new SatlakeException(ExitCode.BAD_INPUT, message);
   }
 
+  /**
+   * The first line of the innermost cause's message, else that cause itself: Spark wraps the error
+   * a user can act on ("Job aborted due to stage failure: ..." with a task's stack trace around
+   * raise_error's text; an upgrade notice around java.time's reason for refusing a pattern).
+   */
+  public static String innermostMessage(Throwable e) {
+    Throwable reason = e;
+    while (reason.getCause() != null && reason.getCause() != reason) {
+      reason = reason.getCause();
+    }
+    String message = reason.getMessage();
+    return message == null || message.isBlank() ? reason.toString() : message.lines().findFirst().orElse("").strip();
+  }
+
   public ExitCode exitCode() {
     return exitCode;
   }

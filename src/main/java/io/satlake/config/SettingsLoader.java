@@ -781,12 +781,8 @@ public final class SettingsLoader {
       new Iso8601TimestampFormatter(pattern, ZoneOffset.UTC, TimestampFormatter.defaultLocale(),
           LegacyDateFormats.SIMPLE_DATE_FORMAT(), true).validatePatternString(true);
     } catch (RuntimeException e) {
-      Throwable reason = e;
-      while (reason.getCause() != null) { // Spark wraps java.time's reason in an upgrade notice
-        reason = reason.getCause();
-      }
       problems.add(path + ": '" + pattern + "' is not a date pattern Spark can parse with ("
-          + reason.getMessage().lines().findFirst().orElse("") + "; see README, Configuration)");
+          + SatlakeException.innermostMessage(e) + "; see README, Configuration)");
     }
     return pattern;
   }
