@@ -230,7 +230,8 @@ public final class Sources {
           yield header;
         }
         case JSON -> {
-          if (spark.read().text(path).inputFiles().length == 0) { // the CSV and Parquet readers fail so
+          // no file, or only empty ones (an export that wrote nothing): the CSV and Parquet readers fail so
+          if (!anyNonEmpty(spark, spark.read().text(path).inputFiles())) {
             throw noData(key, format, path);
           }
           yield null;
@@ -297,6 +298,17 @@ public final class Sources {
   private static String and(List<String> items) {
     return items.size() == 1 ? items.get(0)
         : String.join(", ", items.subList(0, items.size() - 1)) + " and " + items.get(items.size() - 1);
+  }
+
+  /** Whether any of the files has a byte; stops at the first that does (usually the first). */
+  private static boolean anyNonEmpty(SparkSession spark, String[] files) throws IOException {
+    for (String file : files) {
+      Path p = new Path(file);
+      if (p.getFileSystem(spark.sparkContext().hadoopConfiguration()).getFileStatus(p).getLen() > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static SatlakeException noData(String key, SourceFormat format, String path) {

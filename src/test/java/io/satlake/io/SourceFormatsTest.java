@@ -217,16 +217,23 @@ class SourceFormatsTest {
 
   @Test
   void anEmptyJsonFolderIsBadInput() throws java.io.IOException {
-    Path empty = java.nio.file.Files.createDirectories(dir.resolve("empty-json"));
+    Path noFiles = java.nio.file.Files.createDirectories(dir.resolve("empty-json"));
+    // an export that wrote nothing: files of zero bytes
+    Path emptyFiles = java.nio.file.Files.createDirectories(dir.resolve("empty-json-files"));
+    java.nio.file.Files.createFile(emptyFiles.resolve("part-0.json"));
+    java.nio.file.Files.createFile(emptyFiles.resolve("part-1.json"));
     Path some = TestInputs.json(dir, "some-json",
         "{\"response_id\":\"e1\",\"customer_id\":\"c1\",\"survey_date\":\"2025-01-15\",\"nps\":9}");
-    for (String input : List.of("responses", "crm")) {
-      Settings settings = TestInputs.small(input.equals("responses") ? empty : some,
-          input.equals("crm") ? empty : some, dir.resolve("wh"), "inputs.responses.format=json", "inputs.crm.format=json");
-      SatlakeException e = assertThrows(SatlakeException.class, () -> analyse(settings));
-      assertEquals(SatlakeException.ExitCode.BAD_INPUT, e.exitCode());
-      assertEquals("satlake.inputs." + input + ".path: no json data under " + empty + " (an empty folder?)",
-          e.getMessage());
+    for (Path empty : List.of(noFiles, emptyFiles)) {
+      for (String input : List.of("responses", "crm")) {
+        Settings settings = TestInputs.small(input.equals("responses") ? empty : some,
+            input.equals("crm") ? empty : some, dir.resolve("wh"), "inputs.responses.format=json",
+            "inputs.crm.format=json");
+        SatlakeException e = assertThrows(SatlakeException.class, () -> analyse(settings));
+        assertEquals(SatlakeException.ExitCode.BAD_INPUT, e.exitCode());
+        assertEquals("satlake.inputs." + input + ".path: no json data under " + empty + " (an empty folder?)",
+            e.getMessage());
+      }
     }
   }
 
