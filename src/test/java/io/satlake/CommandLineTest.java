@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.satlake.config.Settings;
+import io.satlake.config.SettingsLoader;
 import io.satlake.testing.SharedSpark;
 import io.satlake.testing.TestInputs;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -214,14 +218,14 @@ class CommandLineTest {
   }
 
   /** Settings from these overrides and the test inputs; throws on a configuration problem. */
-  private static io.satlake.config.Settings settings(String... keyValues) {
-    java.util.Map<String, String> overrides = new java.util.LinkedHashMap<>();
+  private static Settings settings(String... keyValues) {
+    Map<String, String> overrides = new LinkedHashMap<>();
     overrides.put("inputs.responses.path", responses.toString());
     overrides.put("inputs.crm.path", crm.toString());
     for (String kv : keyValues) {
       overrides.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
     }
-    return io.satlake.config.SettingsLoader.load(null, overrides);
+    return SettingsLoader.load(null, overrides);
   }
 
   @Test

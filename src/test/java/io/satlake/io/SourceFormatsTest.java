@@ -12,7 +12,9 @@ import io.satlake.quality.ResponseValidator;
 import io.satlake.sample.SampleDataGenerator;
 import io.satlake.testing.SharedSpark;
 import io.satlake.testing.TestInputs;
+import java.io.IOException;
 import java.nio.charset.Charset;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
@@ -216,12 +218,12 @@ class SourceFormatsTest {
   }
 
   @Test
-  void anEmptyJsonFolderIsBadInput() throws java.io.IOException {
-    Path noFiles = java.nio.file.Files.createDirectories(dir.resolve("empty-json"));
+  void anEmptyJsonFolderIsBadInput() throws IOException {
+    Path noFiles = Files.createDirectories(dir.resolve("empty-json"));
     // an export that wrote nothing: files of zero bytes
-    Path emptyFiles = java.nio.file.Files.createDirectories(dir.resolve("empty-json-files"));
-    java.nio.file.Files.createFile(emptyFiles.resolve("part-0.json"));
-    java.nio.file.Files.createFile(emptyFiles.resolve("part-1.json"));
+    Path emptyFiles = Files.createDirectories(dir.resolve("empty-json-files"));
+    Files.createFile(emptyFiles.resolve("part-0.json"));
+    Files.createFile(emptyFiles.resolve("part-1.json"));
     Path some = TestInputs.json(dir, "some-json",
         "{\"response_id\":\"e1\",\"customer_id\":\"c1\",\"survey_date\":\"2025-01-15\",\"nps\":9}");
     for (Path empty : List.of(noFiles, emptyFiles)) {
